@@ -1,0 +1,166 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"wxbind/account"
+	"wxbind/models"
+	"wxbind/wechat"
+)
+
+// config is the server's environment, checked once at start.
+type config struct {
+	HTTPAddr       string
+	DBDriver       string
+	DBDSN          string
+	DataDir        string
+	DBMaxOpen      int
+	WeChatAppID    string
+	WeChatSecret   string
+	WeChatAPIBase  string
+	Sandbox        bool
+	SecretKey      string
+	AdminUsername  string
+	AdminPassword  string
+	TokenTTL       time.Duration
+	TrustedProxies []string
+	LogFormat      string
+	LogLevel       string
+}
+
+// loadConfig reads the environment through getenv. It reads no file and creates nothing.
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{
+		HTTPAddr:      or(getenv("HTTP_ADDR"), ":8080"),
+		DBDriver:      or(getenv("DB_DRIVER"), models.DriverSQLite),
+		DataDir:       or(getenv("DATA_DIR"), "./data"),
+		WeChatAppID:   strings.TrimSpace(getenv("WECHAT_APPID")),
+		WeChatSecret:  strings.TrimSpace(getenv("WECHAT_SECRET")),
+		WeChatAPIBase: or(getenv("WECHAT_API_BASE"), wechat.DefaultBaseURL),
+		SecretKey:     getenv("SECRET_KEY"),
+		AdminUsername: or(getenv("ADMIN_USERNAME"), "admin"),
+		AdminPassword: getenv("ADMIN_PASSWORD"),
+		LogFormat:     or(getenv("LOG_FORMAT"), "text"),
+		LogLevel:      or(getenv("LOG_LEVEL"), "info"),
+	}
+	var errs []error
+	if c.DBDriver != models.DriverSQLite && c.DBDriver != models.DriverMySQL {
+		errs = append(errs, fmt.Errorf("DB_DRIVER=%q: use sqlite or mysql", c.DBDriver))
+	}
+	c.DBDSN = getenv("DB_DSN")
+	if c.DBDSN == "" {
+		if c.DBDriver == models.DriverMySQL {
+			errs = append(errs, errors.New("DB_DSN is required with DB_DRIVER=mysql, e.g. user:pass@tcp(127.0.0.1:3306)/wxbind"))
+		}
+		c.DBDSN = filepath.Join(c.DataDir, "app.db")
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		errs = append(errs, fmt.Errorf("HTTP_ADDR=%q is not host:port (e.g. :8080)", c.HTTPAddr))
+	}
+	c.TokenTTL = account.DefaultTokenTTL
+	if v := getenv("TOKEN_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			errs = append(errs, fmt.Errorf("TOKEN_TTL=%q: use a Go duration of at least 1m, e.g. 168h", v))
+		}
+		c.TokenTTL = d
+	}
+	if v := getenv("DB_MAX_OPEN_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("DB_MAX_OPEN_CONNS=%q: use a positive number", v))
+		}
+		c.DBMaxOpen = n
+	}
+	if v := getenv("TRUSTED_PROXIES"); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				c.TrustedProxies = append(c.TrustedProxies, p)
+			}
+		}
+	}
+	switch v := getenv("SANDBOX"); v {
+	case "", "0", "false":
+	case "1", "true":
+		c.Sandbox = true
+	default:
+		errs = append(errs, fmt.Errorf("SANDBOX=%q: use 1 or leave it unset", v))
+	}
+	return c, errors.Join(errs...)
+}
+
+// checkServe adds the checks that only serving needs: WeChat credentials and the secret key.
+func (c config) checkServe() error {
+	var errs []error
+	switch {
+	case c.WeChatAppID == "" && c.WeChatSecret != "":
+		errs = append(errs, errors.New("WECHAT_SECRET is set but WECHAT_APPID is not"))
+	case c.WeChatAppID != "" && c.WeChatSecret == "":
+		errs = append(errs, errors.New("WECHAT_APPID is set but WECHAT_SECRET is not"))
+	case c.WeChatAppID == "" && c.DBDriver == models.DriverMySQL && !c.Sandbox:
+		errs = append(errs, errors.New("no WECHAT_APPID: WeChat would run in sandbox mode, which on MySQL needs an explicit SANDBOX=1 (set WECHAT_APPID and WECHAT_SECRET for production)"))
+	}
+	if c.SecretKey == "" && c.DBDriver == models.DriverMySQL {
+		errs = append(errs, fmt.Errorf("SECRET_KEY is required with DB_DRIVER=mysql (at least %d characters; e.g. openssl rand -hex 32)", account.MinSecretKeyLen))
+	}
+	if c.SecretKey != "" && len(c.SecretKey) < account.MinSecretKeyLen {
+		errs = append(errs, fmt.Errorf("SECRET_KEY must be at least %d characters", account.MinSecretKeyLen))
+	}
+	return errors.Join(errs...)
+}
+
+// sandboxMode reports whether WeChat is simulated.
+func (c config) sandboxMode() bool { return c.WeChatAppID == "" }
+
+// secretKey returns SECRET_KEY, or with SQLite the key generated once into DATA_DIR.
+func (c config) secretKey() (string, error) {
+	if c.SecretKey != "" {
+		return c.SecretKey, nil
+	}
+	path := filepath.Join(c.DataDir, "secret_key")
+	if b, err := os.ReadFile(path); err == nil {
+		key := strings.TrimSpace(string(b))
+		if len(key) < account.MinSecretKeyLen {
+			return "", fmt.Errorf("%s holds a key shorter than %d characters", path, account.MinSecretKeyLen)
+		}
+		return key, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return "", err
+	}
+	key := account.GenerateSecretKey()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("creating %s: %w", path, err)
+	}
+	if _, err := f.WriteString(key + "\n"); err != nil {
+		f.Close()
+		return "", err
+	}
+	return key, f.Close()
+}
+
+// consoleURL is where a person on this machine reaches the console.
+func (c config) consoleURL() string {
+	host, port, _ := net.SplitHostPort(c.HTTPAddr)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/admin/"
+}
+
+func or(v, fallback string) string {
+	if v = strings.TrimSpace(v); v != "" {
+		return v
+	}
+	return fallback
+}

@@ -1,0 +1,237 @@
+// Command server is wxbind: the server behind a WeChat mini-program's login and account
+// binding. Run it with no arguments to serve; see usage for the other commands.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
+	"wxbind/account"
+	"wxbind/models"
+	"wxbind/web"
+	"wxbind/wechat"
+)
+
+const usage = `wxbind — WeChat mini-program login and account binding server
+
+Usage:
+  server [serve]         run the HTTP server (migrates the database first)
+  server migrate         apply pending database migrations and exit
+  server user add -username U (-password P | -password-stdin) [-name N] [-role user|staff|admin]
+                         create an account on the configured database
+
+Configuration comes from the environment; see README.md.
+`
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := newLogger(cfg, stderr)
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, log, stderr)
+	case "migrate":
+		db, err := openDatabase(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer closeDB(db)
+		fmt.Fprintln(stdout, "database is up to date")
+		return nil
+	case "user":
+		if len(args) == 0 || args[0] != "add" {
+			return errors.New("usage: server user add -username U -password P [-name N] [-role user|staff|admin]")
+		}
+		return userAdd(ctx, cfg, log, args[1:], stdin, stdout)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+}
+
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openDatabase connects and migrates, creating DATA_DIR for SQLite.
+func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*gorm.DB, error) {
+	if cfg.DBDriver == models.DriverSQLite && !strings.Contains(cfg.DBDSN, "?") {
+		if err := os.MkdirAll(filepath.Dir(cfg.DBDSN), 0o700); err != nil {
+			return nil, err
+		}
+	}
+	db, err := models.Open(cfg.DBDriver, cfg.DBDSN, models.Options{MaxOpenConns: cfg.DBMaxOpen, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	applied, err := models.Migrate(ctx, db, cfg.DBDriver)
+	if err != nil {
+		closeDB(db)
+		return nil, err
+	}
+	for _, m := range applied {
+		log.Info("applied migration", "file", m)
+	}
+	log.Info("database ready", "driver", cfg.DBDriver, "dsn", models.RedactDSN(cfg.DBDriver, cfg.DBDSN))
+	return db, nil
+}
+
+func closeDB(db *gorm.DB) {
+	if sqlDB, err := db.DB(); err == nil {
+		sqlDB.Close()
+	}
+}
+
+func newWeChat(cfg config, log *slog.Logger) (wechat.API, error) {
+	if cfg.sandboxMode() {
+		log.Warn("!!! WeChat runs in SANDBOX mode: no WeChat call is made and any code logs in. " +
+			"Set WECHAT_APPID and WECHAT_SECRET for a real mini-program. !!!")
+		return wechat.Sandbox{}, nil
+	}
+	return wechat.NewClient(wechat.ClientConfig{BaseURL: cfg.WeChatAPIBase, AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret})
+}
+
+func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer) error {
+	if err := cfg.checkServe(); err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	secret, err := cfg.secretKey()
+	if err != nil {
+		return err
+	}
+	wx, err := newWeChat(cfg, log)
+	if err != nil {
+		return err
+	}
+	db, err := openDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db)
+	store := models.NewStore(db)
+	accounts, err := account.New(account.Config{Store: store, WeChat: wx, SecretKey: secret, TokenTTL: cfg.TokenTTL, Logger: log})
+	if err != nil {
+		return err
+	}
+	created, password, err := accounts.EnsureAdmin(ctx, cfg.AdminUsername, cfg.AdminPassword)
+	if err != nil {
+		return fmt.Errorf("creating the first admin: %w", err)
+	}
+	if created && cfg.AdminPassword == "" {
+		// Printed once, to the terminal and not through the logger, so it is not kept in logs.
+		fmt.Fprintf(console, "\n  First admin created. Console: %s\n  username: %s\n  password: %s\n  (shown only this once; change it after logging in)\n\n",
+			cfg.consoleURL(), cfg.AdminUsername, password)
+	} else if created {
+		log.Info("first admin created from ADMIN_USERNAME/ADMIN_PASSWORD", "username", cfg.AdminUsername, "console", cfg.consoleURL())
+	}
+
+	gin.SetMode(gin.ReleaseMode)
+	handler, err := web.NewHandler(web.Deps{Accounts: accounts, Store: store, Logger: log, TrustedProxies: cfg.TrustedProxies})
+	if err != nil {
+		return err
+	}
+	go pruneLoop(ctx, accounts, log)
+	srv := web.NewServer(cfg.HTTPAddr, handler, log)
+	err = web.Serve(ctx, srv, func(addr net.Addr) {
+		log.Info("listening", "addr", addr.String(), "console", cfg.consoleURL(), "sandbox", cfg.sandboxMode())
+	})
+	log.Info("stopped")
+	return err
+}
+
+// pruneLoop forgets expired tokens and spent tickets once an hour.
+func pruneLoop(ctx context.Context, accounts *account.Service, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if err := accounts.Prune(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("pruning expired tokens failed", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func userAdd(ctx context.Context, cfg config, log *slog.Logger, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	username := fs.String("username", "", "login name (3–64 letters, digits, _ . @ -)")
+	password := fs.String("password", "", "password (at least 8 characters)")
+	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	name := fs.String("name", "", "display name")
+	role := fs.String("role", "user", "user, staff or admin")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *fromStdin {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		*password = strings.TrimRight(line, "\r\n")
+	}
+	if *username == "" || *password == "" {
+		return errors.New("-username and -password (or -password-stdin) are required")
+	}
+	db, err := openDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db)
+	// Creating an account neither calls WeChat nor seals anything, so the sandbox and a
+	// throwaway key stand in for them here.
+	accounts, err := account.New(account.Config{Store: models.NewStore(db), WeChat: wechat.Sandbox{}, SecretKey: account.GenerateSecretKey(), Logger: log})
+	if err != nil {
+		return err
+	}
+	a, err := accounts.CreateAccount(ctx, account.NewAccount{Username: *username, Password: *password, Name: *name, Role: *role})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created %s account %q (id %d)\n", a.Role, a.Username, a.ID)
+	return nil
+}

@@ -1,0 +1,57 @@
+package mobile
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"wxbind/account"
+)
+
+// Handler serves the mini-program API.
+type Handler struct {
+	accounts *account.Service
+}
+
+// New builds the handler over the account rules.
+func New(accounts *account.Service) *Handler { return &Handler{accounts: accounts} }
+
+// actor is the audit identity of a mini-program request.
+func actor(c *gin.Context) account.Actor {
+	a := account.Actor{IP: c.ClientIP()}
+	if p, ok := principal(c); ok {
+		id := p.AccountID
+		a.AccountID = &id
+	}
+	return a
+}
+
+// readJSON decodes the request body into v, answering 400/413 itself when it cannot.
+func readJSON(c *gin.Context, v any) bool {
+	if ct := c.ContentType(); ct != "" && ct != "application/json" {
+		badRequest(c, http.StatusUnsupportedMediaType, "invalid_body", "Send the body as application/json")
+		return false
+	}
+	dec := json.NewDecoder(c.Request.Body)
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			badRequest(c, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("Request body over %d bytes", tooBig.Limit))
+		case errors.Is(err, io.EOF):
+			badRequest(c, http.StatusBadRequest, "invalid_body", "Request body is empty; send JSON")
+		default:
+			badRequest(c, http.StatusBadRequest, "invalid_body", "Request body is not valid JSON")
+		}
+		return false
+	}
+	return true
+}
+
+// trimmed returns s without surrounding spaces, which a login form adds by accident.
+func trimmed(s string) string { return strings.TrimSpace(s) }

@@ -1,0 +1,129 @@
+package mobile
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"wxbind/account"
+)
+
+// loginBody is a bound checkBind's and a successful bind's answer.
+type loginBody struct {
+	Code      int                `json:"code"`
+	Msg       string             `json:"msg"`
+	Token     string             `json:"token"`
+	ExpiresIn int64              `json:"expiresIn"`
+	UserInfo  account.UserInfo   `json:"userInfo"`
+	MenuList  []account.MenuNode `json:"menuList"`
+}
+
+func writeLogin(c *gin.Context, l *account.Login) {
+	c.Set(UserIDKey, l.UserInfo.UserID)
+	c.JSON(http.StatusOK, loginBody{CodeOK, "ok", l.Token, l.ExpiresIn, l.UserInfo, l.MenuList})
+}
+
+// CheckBind answers GET /mobileApi/user/checkBind?code=CODE.
+func (h *Handler) CheckBind(c *gin.Context) {
+	code := c.Query("code")
+	if code == "" {
+		badRequest(c, http.StatusBadRequest, "invalid_code", "Missing code; call wx.login first")
+		return
+	}
+	if len(code) > account.MaxCodeLen {
+		badRequest(c, http.StatusBadRequest, "invalid_code", "Login code too long")
+		return
+	}
+	res, err := h.accounts.CheckBind(c.Request.Context(), code)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if res.Bound() {
+		writeLogin(c, res.Login)
+		return
+	}
+	// 301 is a body code the client switches on, never an HTTP redirect.
+	c.JSON(http.StatusOK, gin.H{"code": CodeNotBound, "msg": "Not bound; log in to bind", "openId": res.OpenID, "bindTicket": res.BindTicket})
+}
+
+// bindRequest is POST /mobileApi/user/bind's body.
+type bindRequest struct {
+	BindTicket string  `json:"bindTicket"`
+	Code       string  `json:"code"`
+	OpenID     string  `json:"openId"`
+	Username   string  `json:"username"`
+	Password   string  `json:"password"`
+	NickName   *string `json:"nickName"`
+	AvatarURL  *string `json:"avatarUrl"`
+}
+
+// Bind answers POST /mobileApi/user/bind.
+func (h *Handler) Bind(c *gin.Context) {
+	var req bindRequest
+	if !readJSON(c, &req) {
+		return
+	}
+	login, err := h.accounts.Bind(c.Request.Context(), account.BindRequest{
+		BindTicket: trimmed(req.BindTicket), Code: trimmed(req.Code), OpenID: trimmed(req.OpenID),
+		Username: trimmed(req.Username), Password: req.Password,
+		NickName: req.NickName, AvatarURL: req.AvatarURL,
+	}, actor(c))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	writeLogin(c, login)
+}
+
+// Info answers GET /mobileApi/user/info.
+func (h *Handler) Info(c *gin.Context) {
+	p, _ := principal(c)
+	info, menus, err := h.accounts.Info(c.Request.Context(), p)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"code": CodeOK, "msg": "ok", "userInfo": info, "menuList": menus})
+}
+
+// profileRequest is POST /mobileApi/user/profile's body; an absent field is left unchanged.
+type profileRequest struct {
+	NickName  *string `json:"nickName"`
+	AvatarURL *string `json:"avatarUrl"`
+}
+
+// Profile answers POST /mobileApi/user/profile.
+func (h *Handler) Profile(c *gin.Context) {
+	var req profileRequest
+	if !readJSON(c, &req) {
+		return
+	}
+	p, _ := principal(c)
+	info, err := h.accounts.UpdateProfile(c.Request.Context(), p, req.NickName, req.AvatarURL)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"code": CodeOK, "msg": "ok", "userInfo": info})
+}
+
+// Logout answers POST /mobileApi/user/logout.
+func (h *Handler) Logout(c *gin.Context) {
+	p, _ := principal(c)
+	if err := h.accounts.Logout(c.Request.Context(), p); err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"code": CodeOK, "msg": "ok"})
+}
+
+// Unbind answers POST /mobileApi/user/unbind.
+func (h *Handler) Unbind(c *gin.Context) {
+	p, _ := principal(c)
+	if err := h.accounts.Unbind(c.Request.Context(), p.IdentityID, actor(c)); err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"code": CodeOK, "msg": "ok"})
+}

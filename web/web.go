@@ -1,0 +1,98 @@
+// Package web is the HTTP wiring: the Gin engine, the routes, the middleware and the server's
+// start and graceful stop. Handlers live in handlers/; rules in account/.
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"wxbind/account"
+	"wxbind/models"
+)
+
+// Deps are the values the web layer is built from; cmd/server and tests fill them.
+type Deps struct {
+	Accounts       *account.Service
+	Store          *models.Store
+	Logger         *slog.Logger
+	TrustedProxies []string      // CIDRs or IPs whose X-Forwarded-For is believed; default none
+	MaxBodyBytes   int64         // mobile JSON bodies; default 64 KiB
+	RequestTimeout time.Duration // bounds each mobile request's database and WeChat calls; default 10s
+}
+
+type site struct {
+	engine *gin.Engine
+	deps   Deps
+}
+
+// NewHandler builds the whole HTTP handler.
+func NewHandler(d Deps) (http.Handler, error) {
+	if d.Accounts == nil || d.Store == nil {
+		return nil, errors.New("web: Accounts and Store are required")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.MaxBodyBytes <= 0 {
+		d.MaxBodyBytes = 64 << 10
+	}
+	if d.RequestTimeout <= 0 {
+		d.RequestTimeout = 10 * time.Second
+	}
+	e := gin.New()
+	// Gin trusts every proxy by default, which would let anyone pick their own client IP with a
+	// made-up X-Forwarded-For.
+	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
+		return nil, err
+	}
+	e.ContextWithFallback = true
+	e.HandleMethodNotAllowed = true
+	e.Use(requestID(), accessLog(d.Logger), recovery(d.Logger))
+	e.NoRoute(notFound)
+	e.NoMethod(methodNotAllowed)
+	s := &site{engine: e, deps: d}
+	s.routes()
+	return e, nil
+}
+
+func (s *site) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+// readyz answers 200 only while the database answers.
+func (s *site) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.deps.Store.Ping(ctx); err != nil {
+		_ = c.Error(err)
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "database unreachable"})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+func isMobile(c *gin.Context) bool {
+	return strings.HasPrefix(c.Request.URL.Path, "/mobileApi/")
+}
+
+func notFound(c *gin.Context) {
+	if isMobile(c) {
+		c.JSON(http.StatusNotFound, gin.H{"code": 0, "msg": "No such API", "reason": "not_found"})
+		return
+	}
+	c.String(http.StatusNotFound, "404 page not found")
+}
+
+func methodNotAllowed(c *gin.Context) {
+	if isMobile(c) {
+		c.JSON(http.StatusMethodNotAllowed, gin.H{"code": 0, "msg": "Wrong HTTP method for this API", "reason": "method_not_allowed"})
+		return
+	}
+	c.String(http.StatusMethodNotAllowed, "405 method not allowed")
+}
