@@ -1,0 +1,217 @@
+// Package webtest starts the whole server for end-to-end tests: the real router, rules and
+// database (SQLite or a throwaway MariaDB database), with a fake WeChat over HTTP, so a test
+// reads like the mini-program's own steps.
+package webtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"wxbind/account"
+	"wxbind/models"
+	"wxbind/models/modelstest"
+	"wxbind/web"
+	"wxbind/wechat"
+	"wxbind/wechat/wechattest"
+)
+
+// SecretKey is the SECRET_KEY test servers run with.
+const SecretKey = "test-secret-key-0123456789abcdef0123456789"
+
+// App is a running server.
+type App struct {
+	URL      string
+	Server   *httptest.Server
+	DB       modelstest.DB
+	Store    *models.Store
+	Accounts *account.Service
+	WeChat   *wechattest.Fake
+	Logs     *SyncBuffer // everything the server logged, for tests that scan it
+	Client   *http.Client
+}
+
+// Options change how the app is built.
+type Options struct {
+	Driver        string        // default sqlite
+	WeChatTimeout time.Duration // default 2s, so stall tests stay short
+	TokenTTL      time.Duration
+	TicketTTL     time.Duration
+	Now           func() time.Time
+	WeChat        wechat.API // default: a real client against the fake
+	DB            *modelstest.DB
+}
+
+// Start runs the app until t ends.
+func Start(t testing.TB, opt Options) *App {
+	t.Helper()
+	if opt.Driver == "" {
+		opt.Driver = models.DriverSQLite
+	}
+	if opt.WeChatTimeout == 0 {
+		opt.WeChatTimeout = 2 * time.Second
+	}
+	var db modelstest.DB
+	if opt.DB != nil {
+		db = *opt.DB
+	} else {
+		db = modelstest.Open(t, opt.Driver)
+	}
+	fake := wechattest.Start(t)
+	wx := opt.WeChat
+	if wx == nil {
+		wx = fake.Client(t, opt.WeChatTimeout)
+	}
+	logs := &SyncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	store := models.NewStore(db.Gorm)
+	accounts, err := account.New(account.Config{
+		Store: store, WeChat: wx, SecretKey: SecretKey, Logger: log,
+		TokenTTL: opt.TokenTTL, TicketTTL: opt.TicketTTL, Now: opt.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := web.NewHandler(web.Deps{Accounts: accounts, Store: store, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &App{
+		URL: srv.URL, Server: srv, DB: db, Store: store, Accounts: accounts, WeChat: fake, Logs: logs,
+		Client: &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+	}
+}
+
+// CreateAccount makes an account through the same rule `server user add` uses.
+func (a *App) CreateAccount(t testing.TB, username, password, role string) models.Account {
+	t.Helper()
+	acct, err := a.Accounts.CreateAccount(context.Background(), account.NewAccount{Username: username, Password: password, Name: "Name of " + username, Role: role})
+	if err != nil {
+		t.Fatalf("creating account %s: %v", username, err)
+	}
+	return acct
+}
+
+// Response is a decoded JSON answer.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   map[string]any
+	Raw    []byte
+}
+
+// Code is the body's business code.
+func (r Response) Code() int {
+	n, _ := r.Body["code"].(float64)
+	return int(n)
+}
+
+// String is the body field key as a string.
+func (r Response) String(key string) string {
+	s, _ := r.Body[key].(string)
+	return s
+}
+
+// Do sends a request; body, when not nil and not a string, is sent as JSON. headers are
+// name, value pairs.
+func (a *App) Do(t testing.TB, method, path string, body any, headers ...string) Response {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, a.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := a.Client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Response{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(raw, &r.Body); err != nil {
+			t.Fatalf("%s %s: body is not JSON: %v\n%s", method, path, err, raw)
+		}
+	}
+	return r
+}
+
+// CheckBind calls checkBind with a code.
+func (a *App) CheckBind(t testing.TB, code string) Response {
+	t.Helper()
+	return a.Do(t, http.MethodGet, "/mobileApi/user/checkBind?code="+code, nil)
+}
+
+// BindNew takes the WeChat user name through checkBind (301) and binds it to username,
+// returning the login token. It fails the test on any other outcome.
+func (a *App) BindNew(t testing.TB, name, username, password string) string {
+	t.Helper()
+	r := a.CheckBind(t, wechattest.Code(name))
+	if r.Code() != 301 {
+		t.Fatalf("checkBind for %s: want 301, got %d %s", name, r.Status, r.Raw)
+	}
+	b := a.Do(t, http.MethodPost, "/mobileApi/user/bind", map[string]any{
+		"bindTicket": r.String("bindTicket"), "openId": r.String("openId"), "username": username, "password": password,
+	})
+	if b.Status != 200 || b.Code() != 1 || b.String("token") == "" {
+		t.Fatalf("bind %s to %s: %d %s", name, username, b.Status, b.Raw)
+	}
+	return b.String("token")
+}
+
+// Authed sends a request with "Authorization: Bearer token".
+func (a *App) Authed(t testing.TB, method, path, token string, body any) Response {
+	t.Helper()
+	return a.Do(t, method, path, body, "Authorization", "Bearer "+token)
+}
+
+// SyncBuffer is a bytes.Buffer safe for a logger and a test to share.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String is everything written so far.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
