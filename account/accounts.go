@@ -52,7 +52,7 @@ func (s *Service) CreateAccount(ctx context.Context, n NewAccount) (models.Accou
 	if !ValidRole(n.Role) {
 		return models.Account{}, invalid("role", "role must be user, staff or admin")
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(n.Password), bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(n.Password), s.cost)
 	if err != nil {
 		return models.Account{}, err
 	}

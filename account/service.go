@@ -31,6 +31,9 @@ type Config struct {
 	TicketTTL time.Duration    // bind ticket lifetime; default DefaultTicketTTL
 	Now       func() time.Time // default time.Now
 	Logger    *slog.Logger
+	// PasswordCost is the bcrypt cost for new password hashes; default bcrypt.DefaultCost.
+	// Tests lower it to stay fast under the race detector.
+	PasswordCost int
 }
 
 // Service applies the rules. It holds no mutable state; every instance on one database agrees.
@@ -42,6 +45,7 @@ type Service struct {
 	ticketTTL time.Duration
 	now       func() time.Time
 	log       *slog.Logger
+	cost      int
 	// dummyHash is compared against when a username does not exist, so that a wrong username
 	// takes as long as a wrong password.
 	dummyHash []byte
@@ -59,6 +63,10 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{
 		store: cfg.Store, wechat: cfg.WeChat, keys: k,
 		tokenTTL: cfg.TokenTTL, ticketTTL: cfg.TicketTTL, now: cfg.Now, log: cfg.Logger,
+		cost: cfg.PasswordCost,
+	}
+	if s.cost == 0 {
+		s.cost = bcrypt.DefaultCost
 	}
 	if s.tokenTTL <= 0 {
 		s.tokenTTL = DefaultTokenTTL
@@ -72,7 +80,7 @@ func New(cfg Config) (*Service, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	s.dummyHash, err = bcrypt.GenerateFromPassword([]byte("wxbind timing equaliser"), bcrypt.DefaultCost)
+	s.dummyHash, err = bcrypt.GenerateFromPassword([]byte("wxbind timing equaliser"), s.cost)
 	if err != nil {
 		return nil, err
 	}

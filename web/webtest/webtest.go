@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"wxbind/account"
 	"wxbind/models"
 	"wxbind/models/modelstest"
@@ -76,6 +78,7 @@ func Start(t testing.TB, opt Options) *App {
 	accounts, err := account.New(account.Config{
 		Store: store, WeChat: wx, SecretKey: SecretKey, Logger: log,
 		TokenTTL: opt.TokenTTL, TicketTTL: opt.TicketTTL, Now: opt.Now,
+		PasswordCost: bcrypt.MinCost,
 	})
 	if err != nil {
 		t.Fatal(err)
