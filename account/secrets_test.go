@@ -1,0 +1,111 @@
+package account
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"wxbind/models"
+)
+
+func testKeys(t *testing.T) keys {
+	t.Helper()
+	k, err := deriveKeys("0123456789abcdef0123456789abcdef")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestDeriveKeysNeedsLongSecret(t *testing.T) {
+	if _, err := deriveKeys("short"); err == nil {
+		t.Fatal("a short SECRET_KEY must be refused")
+	}
+}
+
+func TestSealRoundTrip(t *testing.T) {
+	k := testKeys(t)
+	sealed := k.seal("tiihtNczf5v6AKRyjwEUhQ==", "openid-1")
+	if strings.Contains(sealed, "tiihtNczf5v6AKRyjwEUhQ==") {
+		t.Fatal("sealed text shows the key")
+	}
+	if again := k.seal("tiihtNczf5v6AKRyjwEUhQ==", "openid-1"); again == sealed {
+		t.Fatal("sealing twice must differ (random nonce)")
+	}
+	if got, err := k.unseal(sealed, "openid-1"); err != nil || got != "tiihtNczf5v6AKRyjwEUhQ==" {
+		t.Fatalf("unseal: %q %v", got, err)
+	}
+	if _, err := k.unseal(sealed, "openid-2"); err == nil {
+		t.Fatal("a sealed key moved to another openid must not open")
+	}
+	other, _ := deriveKeys("another-secret-key-0123456789abcdef")
+	if _, err := other.unseal(sealed, "openid-1"); err == nil {
+		t.Fatal("another SECRET_KEY must not open it")
+	}
+	if _, err := k.unseal("!!", "openid-1"); err == nil {
+		t.Fatal("garbage must not open")
+	}
+}
+
+func TestTickets(t *testing.T) {
+	k := testKeys(t)
+	now := time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)
+	tk := BindTicket{ID: newTicketID(), IdentityID: 42, OpenID: "o-42", ExpiresAt: now.Add(10 * time.Minute)}
+	s := k.signTicket(tk)
+	got, err := k.verifyTicket(s, now)
+	if err != nil || got.ID != tk.ID || got.IdentityID != 42 || got.OpenID != "o-42" || !got.ExpiresAt.Equal(tk.ExpiresAt) {
+		t.Fatalf("round trip: %+v %v", got, err)
+	}
+	if _, err := k.verifyTicket(s, now.Add(10*time.Minute)); err != ErrTicketExpired {
+		t.Fatalf("at expiry: want ErrTicketExpired, got %v", err)
+	}
+	payload, sig, _ := strings.Cut(s, ".")
+	forged := BindTicket{ID: tk.ID, IdentityID: 43, OpenID: "o-43", ExpiresAt: tk.ExpiresAt}
+	forgedPayload, _, _ := strings.Cut(k.signTicket(forged), ".")
+	other, _ := deriveKeys("another-secret-key-0123456789abcdef")
+	for name, bad := range map[string]string{
+		"empty": "", "no dot": payload, "swapped payload": forgedPayload + "." + sig,
+		"other key": other.signTicket(tk), "bad base64": payload + ".!!!", "huge": strings.Repeat("a", 2000) + "." + sig,
+	} {
+		if _, err := k.verifyTicket(bad, now); err != ErrTicketInvalid {
+			t.Errorf("%s: want ErrTicketInvalid, got %v", name, err)
+		}
+	}
+}
+
+func TestTokens(t *testing.T) {
+	tok, hash := newToken()
+	if !wellFormedToken(tok) || hashToken(tok) != hash || len(hash) != 64 {
+		t.Fatalf("token %q hash %q", tok, hash)
+	}
+	tok2, _ := newToken()
+	if tok == tok2 {
+		t.Fatal("tokens must be random")
+	}
+	for _, bad := range []string{"", "short", tok + "A", strings.Repeat("*", 43)} {
+		if wellFormedToken(bad) {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestBuildMenuTree(t *testing.T) {
+	id := func(n uint64) *uint64 { return &n }
+	menus := []models.Menu{
+		{ID: 1, Code: "a", Sort: 1},
+		{ID: 5, Code: "orphan", ParentID: id(99), Sort: 2}, // parent not assigned: shown at root
+		{ID: 2, Code: "a.1", ParentID: id(1), Sort: 1},
+		{ID: 3, Code: "a.1.x", ParentID: id(2), Sort: 1},
+		{ID: 4, Code: "self", ParentID: id(4), Sort: 3}, // bad data must not loop
+	}
+	tree := BuildMenuTree(menus)
+	if len(tree) != 3 || tree[0].Code != "a" || tree[1].Code != "orphan" || tree[2].Code != "self" {
+		t.Fatalf("roots: %+v", tree)
+	}
+	if len(tree[0].Children) != 1 || tree[0].Children[0].Code != "a.1" || tree[0].Children[0].Children[0].Code != "a.1.x" {
+		t.Fatalf("nesting: %+v", tree[0])
+	}
+	if tree[1].Children == nil || BuildMenuTree(nil) == nil {
+		t.Fatal("children and empty trees must be [] not null")
+	}
+}
