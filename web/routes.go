@@ -1,6 +1,7 @@
 package web
 
 import (
+	"wxbind/handlers/devtools"
 	"wxbind/handlers/mobile"
 )
 
@@ -9,6 +10,12 @@ func (s *site) routes() {
 	e := s.engine
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/docs/openapi.yaml", devtools.OpenAPI)
+	if s.deps.Sandbox { // the simulator logs anyone in as anyone: never next to real WeChat
+		sim := devtools.NewSimulator()
+		e.GET("/dev/simulator", sim.Page)
+		e.GET("/dev/simulator/:asset", sim.Asset)
+	}
 
 	m := mobile.New(s.deps.Accounts)
 	api := e.Group("/mobileApi", limitBody(s.deps.MaxBodyBytes), requestTimeout(s.deps.RequestTimeout))

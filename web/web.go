@@ -24,6 +24,7 @@ type Deps struct {
 	TrustedProxies []string      // CIDRs or IPs whose X-Forwarded-For is believed; default none
 	MaxBodyBytes   int64         // mobile JSON bodies; default 64 KiB
 	RequestTimeout time.Duration // bounds each mobile request's database and WeChat calls; default 10s
+	Sandbox        bool          // WeChat is simulated: serve the browser simulator at /dev/simulator
 }
 
 type site struct {

@@ -168,7 +168,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer)
 	}
 
 	gin.SetMode(gin.ReleaseMode)
-	handler, err := web.NewHandler(web.Deps{Accounts: accounts, Store: store, Logger: log, TrustedProxies: cfg.TrustedProxies})
+	handler, err := web.NewHandler(web.Deps{Accounts: accounts, Store: store, Logger: log, TrustedProxies: cfg.TrustedProxies, Sandbox: cfg.sandboxMode()})
 	if err != nil {
 		return err
 	}

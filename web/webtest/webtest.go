@@ -50,6 +50,7 @@ type Options struct {
 	Now           func() time.Time
 	WeChat        wechat.API // default: a real client against the fake
 	DB            *modelstest.DB
+	Sandbox       bool // WeChat is the built-in sandbox (codes "sandbox:NAME") and the simulator is on
 }
 
 // Start runs the app until t ends.
@@ -69,6 +70,9 @@ func Start(t testing.TB, opt Options) *App {
 	}
 	fake := wechattest.Start(t)
 	wx := opt.WeChat
+	if opt.Sandbox && wx == nil {
+		wx = wechat.Sandbox{}
+	}
 	if wx == nil {
 		wx = fake.Client(t, opt.WeChatTimeout)
 	}
@@ -83,7 +87,7 @@ func Start(t testing.TB, opt Options) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := web.NewHandler(web.Deps{Accounts: accounts, Store: store, Logger: log})
+	h, err := web.NewHandler(web.Deps{Accounts: accounts, Store: store, Logger: log, Sandbox: opt.Sandbox})
 	if err != nil {
 		t.Fatal(err)
 	}
