@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	gomysql "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -26,11 +27,26 @@ func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
 // DB is the underlying handle, for health checks and closing.
 func (s *Store) DB() *gorm.DB { return s.db }
 
-// Transaction runs fn in one database transaction; fn's error rolls it back.
+// Transaction runs fn in one database transaction; fn's error rolls it back. When InnoDB picks
+// the transaction as a deadlock victim (concurrent binds can), fn runs again on a fresh
+// transaction, up to three times: fn must not have effects outside the database.
 func (s *Store) Transaction(ctx context.Context, fn func(tx *Store) error) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx})
-	})
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			return fn(&Store{db: tx})
+		})
+		if !isDeadlock(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// isDeadlock reports MySQL's "Deadlock found when trying to get lock".
+func isDeadlock(err error) bool {
+	var me *gomysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1213
 }
 
 // Ping checks that the database answers.
