@@ -1,0 +1,65 @@
+package templates
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// The dashboard's 7-day chart is plain SVG drawn on the server: three bars per day.
+const (
+	chartW, chartH   = 700, 240
+	chartTop         = 20
+	chartBottom      = 200 // y of the axis
+	chartLeft        = 40
+	chartGroupW      = (chartW - chartLeft) / 7
+	chartBarW        = 22
+	chartSeriesCount = 3
+)
+
+// Bar is one rectangle of the chart.
+type Bar struct {
+	X, Y, W, H string
+	Fill       string
+	Title      string
+}
+
+// Label is a text under or beside the chart.
+type Label struct {
+	X, Y string
+	Text string
+}
+
+var seriesFill = [chartSeriesCount]string{"#1e88e5", "#e53935", "#43a047"}
+
+// Bars lays out the chart's rectangles, scaled to the week's largest figure.
+func (v DashboardView) Bars() []Bar {
+	max := v.ChartMaxValue
+	if max < 1 {
+		max = 1
+	}
+	var bars []Bar
+	for d, day := range v.Days {
+		for s, val := range [chartSeriesCount]int64{day.Binds, day.Unbinds, day.Logins} {
+			h := int(val * (chartBottom - chartTop) / max)
+			x := chartLeft + d*chartGroupW + 10 + s*(chartBarW+4)
+			bars = append(bars, Bar{
+				X: strconv.Itoa(x), Y: strconv.Itoa(chartBottom - h), W: strconv.Itoa(chartBarW), H: strconv.Itoa(h),
+				Fill:  seriesFill[s],
+				Title: fmt.Sprintf("%s: %d %s", day.Label, val, [...]string{"binds", "unbinds", "logins"}[s]),
+			})
+		}
+	}
+	return bars
+}
+
+// DayLabels are the dates under each group of bars.
+func (v DashboardView) DayLabels() []Label {
+	var ls []Label
+	for d, day := range v.Days {
+		ls = append(ls, Label{X: strconv.Itoa(chartLeft + d*chartGroupW + 10), Y: strconv.Itoa(chartBottom + 18), Text: day.Label})
+	}
+	return ls
+}
+
+// ScaleLabel is the largest figure, written at the top of the axis.
+func (v DashboardView) ScaleLabel() string { return strconv.FormatInt(v.ChartMaxValue, 10) }

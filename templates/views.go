@@ -1,0 +1,261 @@
+// Package templates holds the console's templ components: a layout, pages and partials. They
+// take the plain view structs below and never reach the database. Run `go tool templ generate`
+// after editing a .templ file; the generated *_templ.go files are committed.
+package templates
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// Page is what the layout needs on every page.
+type Page struct {
+	Title  string
+	Nav    string       // which menu entry is current: dashboard, users, wechat-users, menus, audit
+	User   *ConsoleUser // nil when nobody is logged in
+	Flash  Flash
+	Status int // the HTTP status, shown on error pages
+}
+
+// ConsoleUser is the logged-in staff member or admin.
+type ConsoleUser struct {
+	ID       uint64
+	Username string
+	Role     string
+	IsAdmin  bool
+}
+
+// Flash is a one-time message shown after a redirect.
+type Flash struct {
+	Kind string // ok or error
+	Msg  string
+}
+
+// LoginView is the login form.
+type LoginView struct {
+	Username string
+	Error    string
+	Next     string
+}
+
+// MessageView is a page that only says something, such as why an action is forbidden.
+type MessageView struct {
+	Heading string
+	Msg     string
+	BackURL string
+}
+
+// DashboardView holds the dashboard's figures.
+type DashboardView struct {
+	Accounts      int64
+	Identities    int64
+	Bound         int64
+	BindsToday    int64
+	UnbindsToday  int64
+	LoginsToday   int64
+	BindsWeek     int64
+	UnbindsWeek   int64
+	LoginsWeek    int64
+	Days          []DayFigures // oldest first, 7 days
+	ChartMaxValue int64
+}
+
+// DayFigures are one day's events.
+type DayFigures struct {
+	Label   string // e.g. 11-21
+	Binds   int64
+	Unbinds int64
+	Logins  int64
+}
+
+// UserFilter is the users list's query.
+type UserFilter struct {
+	Q    string
+	Role string
+	Bind string
+}
+
+// UserRow is one account in the users list.
+type UserRow struct {
+	ID           uint64
+	Username     string
+	Name         string
+	Role         string
+	Status       string
+	Bound        bool
+	AvatarURL    string
+	Nickname     string
+	MaskedOpenID string
+	BoundAt      string
+	LastLogin    string
+}
+
+// UsersView is the users list.
+type UsersView struct {
+	Filter   UserFilter
+	Rows     []UserRow
+	NextURL  string // empty on the last page
+	FirstURL string // empty on the first page
+}
+
+// MenuItem is a menu in a tree, for the menus page and the checkbox trees.
+type MenuItem struct {
+	ID       uint64
+	ParentID uint64 // 0 for a root
+	Name     string
+	Code     string
+	Path     string
+	Icon     string
+	Sort     int
+	Visible  bool
+	Checked  bool
+	Children []MenuItem
+}
+
+// AuditRow is one audit entry.
+type AuditRow struct {
+	ID     uint64
+	When   string
+	Actor  string
+	Action string
+	Target string
+	Detail string
+	IP     string
+}
+
+// UserView is one account's page.
+type UserView struct {
+	ID           uint64
+	Username     string
+	Name         string
+	Role         string
+	Status       string
+	CreatedAt    string
+	Bound        bool
+	IdentityID   uint64
+	AvatarURL    string
+	Nickname     string
+	MaskedOpenID string
+	BoundAt      string
+	LastLogin    string
+	ActiveTokens int64
+	Menus        []MenuItem
+	Audit        []AuditRow
+	Error        string // an edit that was refused, shown by the form
+}
+
+// NewUserView is the create-account form.
+type NewUserView struct {
+	Username string
+	Name     string
+	Role     string
+	Error    string
+}
+
+// IdentityRowView is one WeChat identity in the WeChat users list.
+type IdentityRowView struct {
+	ID           uint64
+	AvatarURL    string
+	Nickname     string
+	MaskedOpenID string
+	Bound        bool
+	AccountID    uint64
+	Username     string
+	FirstSeen    string
+	LastSeen     string
+	BoundAt      string
+	UnboundAt    string
+}
+
+// WechatUsersView is the WeChat users list.
+type WechatUsersView struct {
+	Q        string
+	Rows     []IdentityRowView
+	NextURL  string
+	FirstURL string
+}
+
+// MenuForm is the create or edit form of the menus page.
+type MenuForm struct {
+	ID       uint64 // 0 to create
+	Name     string
+	Code     string
+	Path     string
+	Icon     string
+	ParentID uint64
+	Sort     string
+	Visible  bool
+	Error    string
+}
+
+// MenuOption is a choice of parent in the menu form.
+type MenuOption struct {
+	ID    uint64
+	Label string
+}
+
+// MenusView is the menus page.
+type MenusView struct {
+	Tree    []MenuItem
+	Parents []MenuOption
+	Form    MenuForm
+}
+
+// UserMenusView is the checkbox tree of one account's menus, or of several accounts' at once.
+type UserMenusView struct {
+	AccountIDs []uint64
+	Usernames  []string
+	Tree       []MenuItem
+	Action     string // where the form posts
+	Error      string
+}
+
+// AuditFilter is the audit page's query.
+type AuditFilter struct {
+	Actor  string
+	Action string
+	Target string
+}
+
+// AuditView is the audit page.
+type AuditView struct {
+	Filter   AuditFilter
+	Actions  []string
+	Rows     []AuditRow
+	NextURL  string
+	FirstURL string
+}
+
+func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+func i64(n int64) string { return strconv.FormatInt(n, 10) }
+
+func userURL(id uint64) string { return "/admin/users/" + itoa(id) }
+
+func pct(part, whole int64) string {
+	if whole == 0 {
+		return "0%"
+	}
+	return fmt.Sprintf("%.0f%%", float64(part)*100/float64(whole))
+}
+
+func joinNames(names []string) string {
+	switch {
+	case len(names) == 0:
+		return "nobody"
+	case len(names) <= 5:
+		out := names[0]
+		for _, n := range names[1:] {
+			out += ", " + n
+		}
+		return out
+	}
+	return fmt.Sprintf("%s, %s and %d others", names[0], names[1], len(names)-2)
+}
+
+func menuFormAction(id uint64) string {
+	if id == 0 {
+		return "/admin/menus"
+	}
+	return "/admin/menus/" + itoa(id)
+}
