@@ -34,11 +34,15 @@
     el.hidden = !msg;
   }
 
-  // Tokens and tickets are shortened in the log: they are secrets, even in a sandbox.
+  // Secrets stay out of the log even in a sandbox: passwords are masked whole, tokens and
+  // tickets shortened to tell them apart.
   function redact(value) {
-    return JSON.stringify(value, (key, v) =>
-      (key === 'token' || key === 'bindTicket' || key === 'password') && typeof v === 'string' && v.length > 10
-        ? v.slice(0, 6) + '…' : v, 2);
+    return JSON.stringify(value, (key, v) => {
+      if (typeof v !== 'string') return v;
+      if (key === 'password') return '••••••';
+      if ((key === 'token' || key === 'bindTicket') && v.length > 10) return v.slice(0, 6) + '…';
+      return v;
+    }, 2);
   }
 
   function log(title, status, body, ok) {
