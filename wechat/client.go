@@ -1,6 +1,7 @@
 package wechat
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -29,6 +30,11 @@ type ClientConfig struct {
 	Secret     string        // required
 	Timeout    time.Duration // per call; default DefaultTimeout
 	HTTPClient *http.Client  // default: a pooled client sized for many concurrent logins
+	// TokenCache shares the access_token between server instances; default: this process only.
+	TokenCache TokenCache
+	// TokenRefreshAhead is how long before expiry the access_token is renewed; default
+	// DefaultTokenRefreshAhead, at most a quarter of the token's lifetime.
+	TokenRefreshAhead time.Duration
 }
 
 // Client calls the real WeChat API. It is safe for concurrent use.
@@ -38,6 +44,7 @@ type Client struct {
 	secret  string
 	timeout time.Duration
 	http    *http.Client
+	tokens  *tokenSource
 }
 
 // NewClient checks cfg and returns a Client.
@@ -59,6 +66,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if c.http == nil {
 		c.http = &http.Client{Transport: newTransport()}
 	}
+	c.tokens = newTokenSource(c, cfg.TokenCache, cfg.TokenRefreshAhead)
 	return c, nil
 }
 
@@ -104,13 +112,37 @@ func (c *Client) Code2Session(ctx context.Context, code string) (Session, error)
 }
 
 // getJSON performs one GET and decodes the JSON reply. Its errors never include the URL,
-// because the query carries the secret and the user's code.
+// because the query carries the secret, the user's code or the access_token.
 func (c *Client) getJSON(ctx context.Context, api, path string, q url.Values, into any) error {
+	return c.doJSON(ctx, api, http.MethodGet, path, q, nil, into)
+}
+
+// postJSON performs one POST of body as JSON and decodes the JSON reply, like getJSON.
+func (c *Client) postJSON(ctx context.Context, api, path string, q url.Values, body, into any) error {
+	return c.doJSON(ctx, api, http.MethodPost, path, q, body, into)
+}
+
+func (c *Client) doJSON(ctx context.Context, api, method, path string, q url.Values, body, into any) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.baseURL+path+"?"+q.Encode(), nil)
+	target := c.baseURL + path
+	if len(q) > 0 {
+		target += "?" + q.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("%w: %s: encoding request failed", ErrUnavailable, api)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
 		return fmt.Errorf("%w: %s: building request failed", ErrUnavailable, api)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -120,14 +152,14 @@ func (c *Client) getJSON(ctx context.Context, api, path string, q url.Values, in
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%w: %s: HTTP status %d", ErrUnavailable, api, resp.StatusCode)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes+1))
+	reply, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes+1))
 	if err != nil {
 		return fmt.Errorf("%w: %s: reading reply: %s", ErrUnavailable, api, describeTransportError(err))
 	}
-	if len(body) > maxReplyBytes {
+	if len(reply) > maxReplyBytes {
 		return fmt.Errorf("%w: %s: reply larger than %d bytes", ErrUnavailable, api, maxReplyBytes)
 	}
-	if err := json.Unmarshal(body, into); err != nil {
+	if err := json.Unmarshal(reply, into); err != nil {
 		return fmt.Errorf("%w: %s: reply is not JSON", ErrUnavailable, api)
 	}
 	return nil

@@ -35,11 +35,18 @@ func (Sandbox) Code2Session(_ context.Context, code string) (Session, error) {
 	if code == "" {
 		return Session{}, &Error{API: "jscode2session", Code: 40029, Msg: "sandbox: empty code"}
 	}
+	openid := "sbx-" + digest("openid", seed, 21)
 	return Session{
-		OpenID:     "sbx-" + digest("openid", seed, 21),
+		OpenID:     openid,
 		UnionID:    "sbxu-" + digest("unionid", seed, 21),
-		SessionKey: base64.StdEncoding.EncodeToString([]byte(digest("session_key", seed, 16))[:16]),
+		SessionKey: SandboxSessionKey(openid),
 	}, nil
+}
+
+// SandboxSessionKey is the session_key the sandbox gives the user openid, so that its
+// checksession can tell a current key from any other.
+func SandboxSessionKey(openid string) string {
+	return base64.StdEncoding.EncodeToString([]byte(digest("session_key", openid, 16))[:16])
 }
 
 // digest derives a stable URL-safe string of n characters from seed.

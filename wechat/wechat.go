@@ -22,6 +22,19 @@ type API interface {
 	AppID() string
 	// Code2Session trades a wx.login code for the user's openid and session_key.
 	Code2Session(ctx context.Context, code string) (Session, error)
+	// PhoneNumber trades a getPhoneNumber code for the user's phone number. openid, when not
+	// empty, makes WeChat check that the code was issued to that user.
+	PhoneNumber(ctx context.Context, code, openid string) (Phone, error)
+	// CheckSession asks WeChat whether sessionKey is still the user's current session_key.
+	// An outdated key is (false, nil); an error means WeChat could not tell.
+	CheckSession(ctx context.Context, openid, sessionKey string) (bool, error)
+}
+
+// Phone is a user's phone number as WeChat gives it.
+type Phone struct {
+	PhoneNumber     string // as shown to the user, with the country code for foreign numbers
+	PurePhoneNumber string // digits only, without country code
+	CountryCode     string // e.g. "86"
 }
 
 // ErrUnavailable means WeChat could not be reached, timed out, or answered something that is
@@ -38,6 +51,8 @@ const (
 	KindRiskyUser           // WeChat blocks this user as high-risk
 	KindBusy                // WeChat's own system error: try again
 	KindBadCredentials      // our appid or secret is wrong: the operator must fix config
+	KindAccessToken         // the access_token is invalid or expired: refresh it and retry once
+	KindBadSignature        // checksession: the signature (so the session_key) is not current
 )
 
 // Error is an errcode WeChat answered with.
@@ -64,6 +79,10 @@ func (e *Error) Kind() Kind {
 		return KindBusy
 	case 40013, 40125, 41002, 41004, 40164:
 		return KindBadCredentials
+	case 40001, 42001, 40014:
+		return KindAccessToken
+	case 87009:
+		return KindBadSignature
 	}
 	return KindOther
 }

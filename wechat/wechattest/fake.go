@@ -10,6 +10,9 @@
 //	"slow"         stalls until the client gives up (or 30 s)
 //
 // Any other code answers 40029 (invalid code). A wrong appid or secret answers 40013/40125.
+//
+// It also serves cgi-bin/stable_token, wxa/business/getuserphonenumber and wxa/checksession;
+// see userdata.go.
 package wechattest
 
 import (
@@ -38,14 +41,18 @@ type Fake struct {
 	calls atomic.Int64
 	mu    sync.Mutex
 	spent map[string]bool
+
+	userData // access tokens, phone codes, sessions and injected replies
 }
 
 // Start runs a fake WeChat until t ends.
 func Start(t testing.TB) *Fake {
 	t.Helper()
 	f := &Fake{AppID: "wxfake0123456789", Secret: "fake-secret-0123456789abcdef", spent: map[string]bool{}}
+	f.userData = newUserData()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /sns/jscode2session", f.jscode2session)
+	f.routeUserData(mux)
 	f.Server = httptest.NewServer(mux)
 	t.Cleanup(f.Server.Close)
 	return f
@@ -114,6 +121,7 @@ func (f *Fake) jscode2session(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		name := strings.SplitN(strings.TrimPrefix(code, "ok:"), ":", 2)[0]
+		f.startSession(name)
 		writeJSON(w, map[string]any{"openid": OpenID(name), "unionid": UnionID(name), "session_key": SessionKey(name)})
 	case strings.HasPrefix(code, "err:"):
 		n, _ := strconv.Atoi(strings.TrimPrefix(code, "err:"))
