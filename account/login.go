@@ -213,7 +213,7 @@ func (s *Service) bindingIdentity(ctx context.Context, req BindRequest) (models.
 func (s *Service) verifyPassword(ctx context.Context, username, password string) (models.Account, error) {
 	acct, err := s.store.AccountByUsername(ctx, username)
 	if errors.Is(err, models.ErrNotFound) {
-		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(password))
 		return models.Account{}, ErrWrongCredentials
 	}
 	if err != nil {

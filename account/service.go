@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -47,8 +48,8 @@ type Service struct {
 	log       *slog.Logger
 	cost      int
 	// dummyHash is compared against when a username does not exist, so that a wrong username
-	// takes as long as a wrong password.
-	dummyHash []byte
+	// takes as long as a wrong password. Made on first use: commands that never log in skip it.
+	dummyHash func() []byte
 }
 
 // New checks cfg and builds a Service.
@@ -80,10 +81,10 @@ func New(cfg Config) (*Service, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	s.dummyHash, err = bcrypt.GenerateFromPassword([]byte("wxbind timing equaliser"), s.cost)
-	if err != nil {
-		return nil, err
-	}
+	s.dummyHash = sync.OnceValue(func() []byte {
+		h, _ := bcrypt.GenerateFromPassword([]byte("wxbind timing equaliser"), s.cost)
+		return h
+	})
 	return s, nil
 }
 
