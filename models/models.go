@@ -23,8 +23,13 @@ type Account struct {
 	PasswordHash string
 	Role         string
 	Status       string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Phone is the number WeChat vouched for, digits only without the country code; empty
+	// until the user shares it. Show it masked to anyone but admins.
+	Phone            string
+	PhoneCountryCode string
+	PhoneUpdatedAt   *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // WechatIdentity is one WeChat user of one mini-program (appid+openid), bound or not.

@@ -1,0 +1,298 @@
+package account
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"wxbind/models"
+	"wxbind/wechat"
+)
+
+// DefaultWatermarkWindow is how old an encrypted payload's watermark may be. The mini-program
+// sends the payload right after WeChat makes it, so minutes are plenty.
+const DefaultWatermarkWindow = 10 * time.Minute
+
+// ActionPhone is the audit action of a user sharing their phone number.
+const ActionPhone = "phone"
+
+// The outcomes of the user-data rules other than success. WeChat's refusals here have their
+// own errors, apart from login's, because none of them may reach the client as a 5xx.
+var (
+	ErrSessionKeyMissing  = errors.New("no session_key stored for this WeChat user")
+	ErrOpenDataInvalid    = errors.New("encrypted data does not decrypt under the session_key")
+	ErrOpenDataForeign    = errors.New("encrypted data was made for another mini-program")
+	ErrOpenDataExpired    = errors.New("encrypted data is older than the watermark window")
+	ErrOpenDataOtherUser  = errors.New("encrypted data is about another WeChat user")
+	ErrSignatureInvalid   = errors.New("rawData signature does not match")
+	ErrPhoneCodeRejected  = errors.New("wechat rejected the phone code")
+	ErrWeChatQuota        = errors.New("wechat quota reached")
+	ErrWeChatBusy         = errors.New("wechat could not answer")
+	ErrWeChatRefused      = errors.New("wechat refused the request")
+	ErrWeChatNotSetUp     = errors.New("wechat refused our appid, secret or server IP")
+	ErrAvatarTooLarge     = errors.New("avatar file too large")
+	ErrAvatarType         = errors.New("avatar is not a PNG, JPEG or WebP image")
+	ErrAvatarStorageUnset = errors.New("avatar storage is not configured")
+)
+
+// UserDataConfig is what the user-data rules need beyond the Service.
+type UserDataConfig struct {
+	// DataDir holds uploaded avatars under DataDir/avatars; empty turns uploads off.
+	DataDir string
+	// WatermarkWindow is how old encrypted data may be; default DefaultWatermarkWindow.
+	WatermarkWindow time.Duration
+}
+
+// UserData holds the rules for what a logged-in mini-program user adds to their account:
+// profile from encrypted or signed data, phone number, session check, avatar. It keeps no
+// mutable state.
+type UserData struct {
+	s         *Service
+	avatarDir string
+	window    time.Duration
+}
+
+// NewUserData builds the user-data rules over s.
+func NewUserData(s *Service, cfg UserDataConfig) (*UserData, error) {
+	if s == nil {
+		return nil, errors.New("account: UserData needs a Service")
+	}
+	u := &UserData{s: s, window: cfg.WatermarkWindow}
+	if u.window <= 0 {
+		u.window = DefaultWatermarkWindow
+	}
+	if cfg.DataDir != "" {
+		dir, err := prepareAvatarDir(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		u.avatarDir = dir
+	}
+	return u, nil
+}
+
+// sessionOf loads the caller's identity and opens its newest session_key.
+func (u *UserData) sessionOf(ctx context.Context, p Principal) (models.WechatIdentity, string, error) {
+	ident, err := u.s.store.IdentityByID(ctx, p.IdentityID)
+	if err != nil {
+		return ident, "", err
+	}
+	if ident.SessionKeySealed == "" {
+		return ident, "", ErrSessionKeyMissing
+	}
+	key, err := u.s.SessionKey(ident)
+	if err != nil {
+		// Sealed under another SECRET_KEY: the user must log in again to store a fresh one.
+		return ident, "", fmt.Errorf("%w: %v", ErrSessionKeyMissing, err)
+	}
+	return ident, key, nil
+}
+
+// openData decrypts a payload with the caller's session_key and checks its watermark.
+func (u *UserData) openData(ctx context.Context, p Principal, encryptedData, iv string) (models.WechatIdentity, []byte, error) {
+	if encryptedData == "" || iv == "" {
+		return models.WechatIdentity{}, nil, invalid("encryptedData", "send both encryptedData and iv")
+	}
+	ident, key, err := u.sessionOf(ctx, p)
+	if err != nil {
+		return ident, nil, err
+	}
+	plain, err := wechat.OpenData(key, encryptedData, iv, u.s.AppID(), u.s.clock(), u.window)
+	switch {
+	case errors.Is(err, wechat.ErrWatermarkAppID):
+		return ident, nil, ErrOpenDataForeign
+	case errors.Is(err, wechat.ErrWatermarkExpired):
+		return ident, nil, ErrOpenDataExpired
+	case err != nil:
+		return ident, nil, fmt.Errorf("%w: %w", ErrOpenDataInvalid, err)
+	}
+	return ident, plain, nil
+}
+
+// wechatUserInfo is what getUserInfo's encrypted data and rawData hold.
+type wechatUserInfo struct {
+	OpenID    string `json:"openId"`
+	UnionID   string `json:"unionId"`
+	NickName  string `json:"nickName"`
+	AvatarURL string `json:"avatarUrl"`
+}
+
+// ProfileFromEncryptedData sets nickname and avatar (and the unionid, when WeChat includes
+// it) from getUserInfo's encryptedData and iv.
+func (u *UserData) ProfileFromEncryptedData(ctx context.Context, p Principal, encryptedData, iv string) (UserInfo, error) {
+	ident, plain, err := u.openData(ctx, p, encryptedData, iv)
+	if err != nil {
+		return UserInfo{}, err
+	}
+	var info wechatUserInfo
+	if err := json.Unmarshal(plain, &info); err != nil {
+		return UserInfo{}, fmt.Errorf("%w: user info is not the expected JSON", ErrOpenDataInvalid)
+	}
+	if info.OpenID != "" && info.OpenID != ident.OpenID {
+		return UserInfo{}, ErrOpenDataOtherUser
+	}
+	if info.UnionID != "" && info.UnionID != ident.UnionID {
+		if err := u.s.store.SetIdentityUnionID(ctx, ident.ID, info.UnionID, u.s.clock()); err != nil {
+			return UserInfo{}, err
+		}
+	}
+	return u.applyProfile(ctx, p, info)
+}
+
+// ProfileFromRawData sets nickname and avatar from getUserInfo's rawData, after checking its
+// signature against the caller's session_key.
+func (u *UserData) ProfileFromRawData(ctx context.Context, p Principal, rawData, signature string) (UserInfo, error) {
+	if rawData == "" || signature == "" {
+		return UserInfo{}, invalid("rawData", "send both rawData and signature")
+	}
+	_, key, err := u.sessionOf(ctx, p)
+	if err != nil {
+		return UserInfo{}, err
+	}
+	if err := wechat.VerifyRawData(rawData, signature, key); err != nil {
+		return UserInfo{}, ErrSignatureInvalid
+	}
+	var info wechatUserInfo
+	if err := json.Unmarshal([]byte(rawData), &info); err != nil {
+		return UserInfo{}, invalid("rawData", "rawData is not the user info JSON WeChat signed")
+	}
+	return u.applyProfile(ctx, p, info)
+}
+
+func (u *UserData) applyProfile(ctx context.Context, p Principal, info wechatUserInfo) (UserInfo, error) {
+	var nick, avatar *string
+	if info.NickName != "" {
+		nick = &info.NickName
+	}
+	if info.AvatarURL != "" {
+		avatar = &info.AvatarURL
+	}
+	if nick == nil && avatar == nil {
+		return u.s.userInfo(ctx, p) // nothing new; unionid may have been stored
+	}
+	return u.s.UpdateProfile(ctx, p, nick, avatar)
+}
+
+// PhoneNumber is a phone number as the mini-program receives it.
+type PhoneNumber struct {
+	Phone       string `json:"phone"`       // digits, no country code
+	CountryCode string `json:"countryCode"` // e.g. "86"
+}
+
+// MaxPhoneCodeLen bounds a getPhoneNumber code.
+const MaxPhoneCodeLen = 128
+
+var (
+	phoneDigits   = regexp.MustCompile(`^[0-9]{3,20}$`)
+	countryDigits = regexp.MustCompile(`^[0-9]{1,4}$`)
+)
+
+// PhoneByCode trades a getPhoneNumber code with WeChat, which checks the code was issued to
+// the caller's openid, and stores the number on the caller's account.
+func (u *UserData) PhoneByCode(ctx context.Context, p Principal, code string, actor Actor) (PhoneNumber, error) {
+	if code == "" {
+		return PhoneNumber{}, invalid("code", "the getPhoneNumber code is missing")
+	}
+	if len(code) > MaxPhoneCodeLen {
+		return PhoneNumber{}, invalid("code", "the getPhoneNumber code is longer than %d characters", MaxPhoneCodeLen)
+	}
+	ident, err := u.s.store.IdentityByID(ctx, p.IdentityID)
+	if err != nil {
+		return PhoneNumber{}, err
+	}
+	phone, err := u.s.wechat.PhoneNumber(ctx, code, ident.OpenID)
+	if err != nil {
+		return PhoneNumber{}, wechatDataError(err, ErrPhoneCodeRejected)
+	}
+	return u.storePhone(ctx, p, phone, actor)
+}
+
+// PhoneFromEncryptedData reads the number from the legacy getPhoneNumber encryptedData and
+// stores it on the caller's account.
+func (u *UserData) PhoneFromEncryptedData(ctx context.Context, p Principal, encryptedData, iv string, actor Actor) (PhoneNumber, error) {
+	_, plain, err := u.openData(ctx, p, encryptedData, iv)
+	if err != nil {
+		return PhoneNumber{}, err
+	}
+	var info wechat.PhoneInfo
+	if err := json.Unmarshal(plain, &info); err != nil || info.PurePhoneNumber == "" {
+		return PhoneNumber{}, fmt.Errorf("%w: not a phone number payload", ErrOpenDataInvalid)
+	}
+	return u.storePhone(ctx, p, info.Phone(), actor)
+}
+
+func (u *UserData) storePhone(ctx context.Context, p Principal, phone wechat.Phone, actor Actor) (PhoneNumber, error) {
+	n := PhoneNumber{Phone: strings.TrimSpace(phone.PurePhoneNumber), CountryCode: strings.TrimPrefix(strings.TrimSpace(phone.CountryCode), "+")}
+	if n.CountryCode == "" {
+		n.CountryCode = "86"
+	}
+	if !phoneDigits.MatchString(n.Phone) || !countryDigits.MatchString(n.CountryCode) {
+		return PhoneNumber{}, fmt.Errorf("%w: phone number is not digits", ErrWeChatBusy)
+	}
+	err := u.s.store.Transaction(ctx, func(tx *models.Store) error {
+		now := u.s.clock()
+		if err := tx.SetAccountPhone(ctx, p.AccountID, n.Phone, n.CountryCode, now); err != nil {
+			return err
+		}
+		id := p.AccountID
+		return tx.AddAuditEntry(ctx, &models.AuditEntry{
+			ActorAccountID: &id, Actor: actor.Name, Action: ActionPhone, Target: "account:" + itoa(p.AccountID),
+			Detail: "phone number set from WeChat: " + MaskPhone(n.Phone), IP: actor.IP, CreatedAt: now,
+		})
+	})
+	if err != nil {
+		return PhoneNumber{}, err
+	}
+	return n, nil
+}
+
+// MaskPhone keeps the first three and last four digits: 138****8000.
+func MaskPhone(phone string) string {
+	if len(phone) <= 7 {
+		return strings.Repeat("*", len(phone))
+	}
+	return phone[:3] + strings.Repeat("*", len(phone)-7) + phone[len(phone)-4:]
+}
+
+// CheckSession asks WeChat whether the caller's stored session_key is still current. false
+// means the mini-program should call wx.login (and checkBind) again.
+func (u *UserData) CheckSession(ctx context.Context, p Principal) (bool, error) {
+	ident, key, err := u.sessionOf(ctx, p)
+	if errors.Is(err, ErrSessionKeyMissing) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	valid, err := u.s.wechat.CheckSession(ctx, ident.OpenID, key)
+	if err != nil {
+		return false, wechatDataError(err, ErrWeChatRefused)
+	}
+	return valid, nil
+}
+
+// wechatDataError turns a WeChat failure on a user-data call into the rules' error; codeErr
+// is what a rejected code means for this call.
+func wechatDataError(err error, codeErr error) error {
+	switch wechat.KindOf(err) {
+	case wechat.KindInvalidCode:
+		return fmt.Errorf("%w: %w", codeErr, err)
+	case wechat.KindRateLimited:
+		return fmt.Errorf("%w: %w", ErrWeChatQuota, err)
+	case wechat.KindBadCredentials, wechat.KindAccessToken:
+		return fmt.Errorf("%w: %w", ErrWeChatNotSetUp, err)
+	case wechat.KindRiskyUser, wechat.KindBadSignature:
+		return fmt.Errorf("%w: %w", ErrWeChatRefused, err)
+	case wechat.KindBusy:
+		return fmt.Errorf("%w: %w", ErrWeChatBusy, err)
+	}
+	var we *wechat.Error
+	if errors.As(err, &we) {
+		return fmt.Errorf("%w: %w", ErrWeChatRefused, err)
+	}
+	return fmt.Errorf("%w: %w", ErrWeChatBusy, err)
+}
