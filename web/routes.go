@@ -1,12 +1,15 @@
 package web
 
 import (
+	"time"
+
+	"wxbind/handlers/console"
 	"wxbind/handlers/devtools"
 	"wxbind/handlers/mobile"
 )
 
 // routes is every URL of the product, top to bottom.
-func (s *site) routes() {
+func (s *site) routes() error {
 	e := s.engine
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -19,12 +22,48 @@ func (s *site) routes() {
 
 	m := mobile.New(s.deps.Accounts)
 	api := e.Group("/mobileApi", limitBody(s.deps.MaxBodyBytes), requestTimeout(s.deps.RequestTimeout))
-	api.GET("/user/checkBind", m.CheckBind)
-	api.POST("/user/bind", m.Bind)
+	api.GET("/user/checkBind", limitPerClient(s.limits.CheckBind, time.Now), m.CheckBind)
+	api.POST("/user/bind", limitPerClient(s.limits.Bind, time.Now), m.Bind)
 
 	authed := api.Group("", m.RequireToken())
 	authed.GET("/user/info", m.Info)
 	authed.POST("/user/profile", m.Profile)
 	authed.POST("/user/logout", m.Logout)
 	authed.POST("/user/unbind", m.Unbind)
+
+	// The admin console: server-rendered pages; every POST is checked for a cross-site origin.
+	e.GET("/static/:hash/*file", serveStatic)
+	con := console.New(s.deps.Accounts, s.deps.Store, s.sessions)
+	crossOrigin, err := sameOrigin(s.deps.TrustedOrigins, con)
+	if err != nil {
+		return err
+	}
+	admin := e.Group("/admin", limitBody(s.deps.MaxBodyBytes), requestTimeout(s.deps.RequestTimeout), crossOrigin)
+	admin.GET("/login", con.LoginForm)
+	admin.POST("/login", limitPerClient(s.limits.ConsoleLogin, time.Now), con.Login)
+	admin.POST("/logout", con.Logout)
+
+	staff := admin.Group("", con.RequireLogin()) // staff and admins: view and unbind
+	staff.GET("/", con.Dashboard)
+	staff.GET("/users", con.Users)
+	staff.GET("/users/:id", con.User)
+	staff.POST("/users/:id/unbind", con.Unbind)
+	staff.GET("/wechat-users", con.WechatUsers)
+	staff.GET("/audit", con.Audit)
+
+	admins := staff.Group("", con.RequireAdmin()) // admins only: accounts, menus, assignments
+	admins.GET("/users/new", con.NewUser)
+	admins.POST("/users", con.CreateUser)
+	admins.POST("/users/:id", con.UpdateUser)
+	admins.POST("/users/:id/password", con.ResetPassword)
+	admins.GET("/users/:id/menus", con.UserMenus)
+	admins.POST("/users/:id/menus", con.SetUserMenus)
+	admins.GET("/users/menus", con.BulkMenus)       // bulk: the users ticked in the list
+	admins.POST("/users/menus", con.ApplyBulkMenus) // bulk: one menu set for all of them
+	admins.GET("/menus", con.Menus)
+	admins.POST("/menus", con.CreateMenu)
+	admins.POST("/menus/:id", con.UpdateMenu)
+	admins.POST("/menus/:id/delete", con.DeleteMenu)
+	admins.POST("/menus/:id/move", con.MoveMenu) // reorder among siblings
+	return nil
 }

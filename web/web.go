@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
 
 	"wxbind/account"
@@ -25,11 +26,16 @@ type Deps struct {
 	MaxBodyBytes   int64         // mobile JSON bodies; default 64 KiB
 	RequestTimeout time.Duration // bounds each mobile request's database and WeChat calls; default 10s
 	Sandbox        bool          // WeChat is simulated: serve the browser simulator at /dev/simulator
+	SecureCookies  bool          // console cookies only over HTTPS; set when the console is served over HTTPS
+	TrustedOrigins []string      // origins besides the request's own Host allowed to post console forms
+	RateLimits     *RateLimits   // per client address; nil means DefaultRateLimits
 }
 
 type site struct {
-	engine *gin.Engine
-	deps   Deps
+	engine   *gin.Engine
+	deps     Deps
+	sessions *scs.SessionManager // console sessions
+	limits   RateLimits
 }
 
 // NewHandler builds the whole HTTP handler.
@@ -57,9 +63,19 @@ func NewHandler(d Deps) (http.Handler, error) {
 	e.Use(requestID(), accessLog(d.Logger), recovery(d.Logger))
 	e.NoRoute(notFound)
 	e.NoMethod(methodNotAllowed)
-	s := &site{engine: e, deps: d}
-	s.routes()
-	return e, nil
+	sessions, err := newSessionManager(d)
+	if err != nil {
+		return nil, err
+	}
+	limits := DefaultRateLimits
+	if d.RateLimits != nil {
+		limits = *d.RateLimits
+	}
+	s := &site{engine: e, deps: d, sessions: sessions, limits: limits}
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
+	return withConsoleSessions(sessions, e), nil
 }
 
 func (s *site) healthz(c *gin.Context) {

@@ -1,0 +1,52 @@
+package console
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"wxbind/account"
+	"wxbind/models"
+	"wxbind/templates"
+)
+
+// auditActions are the choices of the audit page's action filter.
+var auditActions = []string{
+	account.ActionBind, account.ActionUnbind,
+	account.ActionConsoleLogin, account.ActionConsoleLoginFailed, account.ActionConsoleLogout,
+	account.ActionAccountCreate, account.ActionAccountUpdate, account.ActionPasswordReset,
+	account.ActionMenuCreate, account.ActionMenuUpdate, account.ActionMenuDelete, account.ActionMenuReorder,
+	account.ActionMenusAssign,
+}
+
+// Audit lists console actions and mobile binds and unbinds, newest first, filtered by actor,
+// action and target.
+func (h *Handler) Audit(c *gin.Context) {
+	f := templates.AuditFilter{Actor: query(c, "actor"), Action: query(c, "action"), Target: query(c, "target")}
+	entries, err := h.store.ListAuditEntries(c.Request.Context(), models.AuditFilter{
+		Actor: f.Actor, Action: f.Action, Target: f.Target, BeforeID: cursor(c), Limit: pageSize,
+	})
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	v := templates.AuditView{Filter: f, Actions: auditActions, Rows: auditRows(entries), FirstURL: firstURL(c)}
+	if len(entries) > 0 {
+		v.NextURL = nextURL(c, len(entries), entries[len(entries)-1].ID)
+	}
+	render(c, http.StatusOK, templates.AuditPage(h.page(c, "Audit", "audit"), v))
+}
+
+func auditRows(es []models.AuditEntry) []templates.AuditRow {
+	rows := make([]templates.AuditRow, 0, len(es))
+	for _, e := range es {
+		rows = append(rows, templates.AuditRow{
+			ID: e.ID, When: e.CreatedAt.UTC().Format("2006-01-02 15:04:05"), Actor: e.Actor, Action: e.Action,
+			Target: e.Target, Detail: e.Detail, IP: e.IP,
+		})
+	}
+	return rows
+}
+
+func itoaU(n uint64) string { return strconv.FormatUint(n, 10) }

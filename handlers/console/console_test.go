@@ -1,0 +1,574 @@
+package console_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"wxbind/account"
+	"wxbind/models"
+	"wxbind/models/modelstest"
+	"wxbind/web/webtest"
+	"wxbind/wechat/wechattest"
+)
+
+// TestLoginLogout covers the login form: wrong password, role user refused, a fresh session
+// token at login, logout ending the session.
+func TestLoginLogout(t *testing.T) {
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		app := webtest.Start(t, webtest.Options{Driver: driver})
+		app.CreateAccount(t, "root", "admin-password", "admin")
+		app.CreateAccount(t, "plain", "user-password", "user")
+		b := newBrowser(t, app)
+
+		form := b.get("/admin/login")
+		mustStatus(t, "login form", form, http.StatusOK)
+		if form.testid("login-form").Length() != 1 {
+			t.Fatal("login page has no login form")
+		}
+
+		wrong := b.post("/admin/login", url.Values{"username": {"root"}, "password": {"nope-nope"}})
+		mustStatus(t, "wrong password", wrong, http.StatusUnauthorized)
+		if got := wrong.testid("login-error").Text(); !strings.Contains(got, "Wrong username or password") {
+			t.Fatalf("wrong password message: %q", got)
+		}
+		if v, _ := wrong.testid("login-username").Attr("value"); v != "root" {
+			t.Fatalf("the username typed must be kept, got %q", v)
+		}
+
+		user := b.post("/admin/login", url.Values{"username": {"plain"}, "password": {"user-password"}})
+		mustStatus(t, "role user", user, http.StatusForbidden)
+		if got := user.testid("login-error").Text(); !strings.Contains(got, "only staff and admins") {
+			t.Fatalf("role user message: %q", got)
+		}
+
+		// A session token held before login (say, planted by someone else) is replaced at login.
+		b.get("/admin/login?next=/admin/audit")
+		before := b.sessionCookie()
+		p := b.post("/admin/login", url.Values{"username": {"root"}, "password": {"admin-password"}, "next": {"/admin/audit"}})
+		mustRedirect(t, "login", p, "/admin/audit")
+		after := b.sessionCookie()
+		if after == "" || after == before {
+			t.Fatalf("login must issue a new session token (before %q, after %q)", before, after)
+		}
+		c := p.Header.Get("Set-Cookie")
+		if !strings.Contains(c, "HttpOnly") || !strings.Contains(c, "SameSite=Lax") {
+			t.Fatalf("session cookie must be HttpOnly and SameSite=Lax: %s", c)
+		}
+		var n int64
+		app.DB.Gorm.Table("sessions").Where("token = ?", after).Count(&n)
+		if n != 0 {
+			t.Fatal("the sessions table must hold the token's hash, not the token")
+		}
+
+		dash := b.get("/admin/")
+		mustStatus(t, "dashboard", dash, http.StatusOK)
+		if dash.testid("logout-form").Length() != 1 {
+			t.Fatal("the layout must carry the logout form")
+		}
+
+		// An open redirect through next is refused.
+		b2 := newBrowser(t, app)
+		mustRedirect(t, "next elsewhere", b2.post("/admin/login", url.Values{"username": {"root"}, "password": {"admin-password"}, "next": {"//evil.example/"}}), "/admin/")
+
+		mustRedirect(t, "logout", b.post("/admin/logout", nil), "/admin/login")
+		if p := b.get("/admin/"); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location, "/admin/login") {
+			t.Fatalf("after logout the dashboard must redirect to login, got %d %q", p.Status, p.Location)
+		}
+		// Replaying the old cookie does not bring the session back.
+		replay := newBrowser(t, app)
+		u, _ := url.Parse(app.URL + "/admin/")
+		replay.client.Jar.SetCookies(u, []*http.Cookie{{Name: "wxbind_console", Value: after, Path: "/admin"}})
+		if p := replay.get("/admin/"); p.Status != http.StatusSeeOther {
+			t.Fatalf("a logged-out session token must not work, got %d", p.Status)
+		}
+	})
+}
+
+// TestLoginThrottled refuses a username after 5 failures in 15 minutes, even with the right
+// password, and says why.
+func TestLoginThrottled(t *testing.T) {
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		app := webtest.Start(t, webtest.Options{Driver: driver})
+		app.CreateAccount(t, "root", "admin-password", "admin")
+		b := newBrowser(t, app)
+		for i := 0; i < account.MaxFailedLoginsPerUser; i++ {
+			mustStatus(t, "wrong password", b.post("/admin/login", url.Values{"username": {"root"}, "password": {"wrong-password"}}), http.StatusUnauthorized)
+		}
+		p := b.post("/admin/login", url.Values{"username": {"root"}, "password": {"admin-password"}})
+		mustStatus(t, "throttled", p, http.StatusTooManyRequests)
+		if !strings.Contains(p.testid("login-error").Text(), "Too many failed logins") {
+			t.Fatalf("throttle message: %q", p.testid("login-error").Text())
+		}
+		// Another username from the same IP is still let in (the per-IP limit is higher).
+		app.CreateAccount(t, "other", "other-password", "staff")
+		newBrowser(t, app).login("other", "other-password")
+	})
+}
+
+// TestNicknameShownAsText: a nickname with emoji and HTML is shown exactly, as text.
+func TestNicknameShownAsText(t *testing.T) {
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		app := webtest.Start(t, webtest.Options{Driver: driver})
+		app.CreateAccount(t, "root", "admin-password", "admin")
+		app.CreateAccount(t, "alice", "alice-password", "user")
+		nick := "Ali 🐱‍👤 <b>ce</b><script>alert(1)</script>"
+		first := app.CheckBind(t, wechattest.Code("alice-phone"))
+		bind := app.Do(t, http.MethodPost, "/mobileApi/user/bind", map[string]any{
+			"bindTicket": first.String("bindTicket"), "username": "alice", "password": "alice-password", "nickName": nick,
+		})
+		if bind.Code() != 1 {
+			t.Fatalf("bind: %s", bind.Raw)
+		}
+		b := newBrowser(t, app)
+		b.login("root", "admin-password")
+		for _, path := range []string{"/admin/users", "/admin/users?q=Ali", "/admin/wechat-users"} {
+			p := b.get(path)
+			mustStatus(t, path, p, http.StatusOK)
+			n := p.testid("nickname")
+			if n.Length() != 1 || n.Text() != nick {
+				t.Fatalf("%s: want the nickname %q as text, got %d elements %q", path, nick, n.Length(), n.Text())
+			}
+			if n.Find("b, script").Length() != 0 || p.Doc.Find("main script").Length() != 0 {
+				t.Fatalf("%s: HTML in a nickname must not become elements", path)
+			}
+			if strings.Contains(p.Body, "<b>ce</b>") {
+				t.Fatalf("%s: raw HTML of the nickname in the page", path)
+			}
+		}
+		users := b.get("/admin/users")
+		link := users.testid("user-link").First()
+		href, _ := link.Attr("href")
+		detail := b.get(href)
+		if detail.testid("nickname").Text() != nick {
+			t.Fatalf("user page nickname: %q", detail.testid("nickname").Text())
+		}
+		if openid := detail.testid("openid").Text(); strings.Contains(openid, wechattest.OpenID("alice-phone")) || openid == "" {
+			t.Fatalf("the openid must be shown masked, got %q", openid)
+		}
+	})
+}
+
+// TestConsoleUnbind: staff unbinds from the user's page; every mini-program token dies at once
+// and the audit log says who did it.
+func TestConsoleUnbind(t *testing.T) {
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		app := webtest.Start(t, webtest.Options{Driver: driver})
+		app.CreateAccount(t, "helper", "staff-password", "staff")
+		bob := app.CreateAccount(t, "bob", "bob-password", "user")
+		token := app.BindNew(t, "bob-phone", "bob", "bob-password")
+		second := app.CheckBind(t, wechattest.Code("bob-phone")).String("token")
+
+		b := newBrowser(t, app)
+		b.login("helper", "staff-password")
+		path := fmt.Sprintf("/admin/users/%d", bob.ID)
+		p := b.get(path)
+		if got := p.testid("active-tokens").Text(); got != "2" {
+			t.Fatalf("active tokens before unbind: %q", got)
+		}
+		if p.testid("unbind-dialog").Length() != 1 || p.Doc.Find(`dialog [data-testid="unbind-form"]`).Length() != 1 {
+			t.Fatal("the unbind form must sit in an in-page <dialog>")
+		}
+		mustRedirect(t, "unbind", b.post(path+"/unbind", nil), path)
+		for _, tok := range []string{token, second} {
+			if r := app.Authed(t, http.MethodGet, "/mobileApi/user/info", tok, nil); r.Status != http.StatusUnauthorized {
+				t.Fatalf("token after console unbind: want 401, got %d", r.Status)
+			}
+		}
+		after := b.get(path)
+		if after.testid("not-bound").Length() != 1 || after.testid("active-tokens").Text() != "0" {
+			t.Fatalf("user page after unbind must say not bound, 0 tokens:\n%s", after.Body)
+		}
+		if !strings.Contains(after.testid("flash").Text(), "Unbound") {
+			t.Fatalf("flash after unbind: %q", after.testid("flash").Text())
+		}
+		audit := b.get("/admin/audit?action=unbind")
+		row := audit.testid("audit-row").First()
+		if !strings.Contains(row.Text(), "helper") || !strings.Contains(row.Text(), "unbind") {
+			t.Fatalf("audit must record helper's unbind: %q", row.Text())
+		}
+		// Unbinding again says so instead of failing.
+		mustRedirect(t, "second unbind", b.post(path+"/unbind", nil), path)
+		if !strings.Contains(b.get(path).testid("flash").Text(), "not bound") {
+			t.Fatal("a second unbind must say the account is not bound")
+		}
+	})
+}
+
+// TestMenusReachTheMiniProgram: an admin creates menus, assigns them to one user and, in bulk,
+// to others; the mini-program's info shows exactly the assigned set.
+func TestMenusReachTheMiniProgram(t *testing.T) {
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		app := webtest.Start(t, webtest.Options{Driver: driver})
+		app.CreateAccount(t, "root", "admin-password", "admin")
+		alice := app.CreateAccount(t, "alice", "alice-password", "user")
+		bob := app.CreateAccount(t, "bob", "bob-password", "user")
+		carol := app.CreateAccount(t, "carol", "carol-password", "user")
+		aliceToken := app.BindNew(t, "alice-phone", "alice", "alice-password")
+		bobToken := app.BindNew(t, "bob-phone", "bob", "bob-password")
+		ctx := context.Background()
+
+		b := newBrowser(t, app)
+		b.login("root", "admin-password")
+		mustRedirect(t, "create menu", b.post("/admin/menus", url.Values{
+			"name": {"Orders"}, "code": {"orders"}, "path": {"/pages/orders/index"}, "icon": {"cart"}, "sort": {"1"}, "visible": {"1"},
+		}), "/admin/menus")
+		menus, err := app.Store.AllMenus(ctx)
+		if err != nil || len(menus) != 1 {
+			t.Fatalf("menus: %v %v", menus, err)
+		}
+		orders := menus[0]
+		mustRedirect(t, "create child", b.post("/admin/menus", url.Values{
+			"name": {"Refunds"}, "code": {"orders.refunds"}, "path": {"/pages/refunds/index"}, "parent_id": {fmt.Sprint(orders.ID)}, "sort": {"2"}, "visible": {"1"},
+		}), "/admin/menus")
+		dup := b.post("/admin/menus", url.Values{"name": {"Again"}, "code": {"orders"}, "visible": {"1"}})
+		mustStatus(t, "duplicate code", dup, http.StatusUnprocessableEntity)
+		if v, _ := dup.testid("menu-name-input").Attr("value"); v != "Again" || !strings.Contains(dup.testid("form-error").Text(), "already has this code") {
+			t.Fatalf("a refused menu must come back with its values and the reason: %q %q", v, dup.testid("form-error").Text())
+		}
+		menus, _ = app.Store.AllMenus(ctx)
+		refunds := menus[1]
+
+		page := b.get(fmt.Sprintf("/admin/users/%d/menus", alice.ID))
+		if page.Doc.Find(`input[type=checkbox][name=menu_id]`).Length() != 2 {
+			t.Fatalf("the checkbox tree must list both menus:\n%s", page.Body)
+		}
+		if v, _ := page.testid("menu-check-orders").Attr("value"); v != fmt.Sprint(orders.ID) {
+			t.Fatalf("checkbox value must be the menu id, got %q", v)
+		}
+		mustRedirect(t, "assign", b.post(fmt.Sprintf("/admin/users/%d/menus", alice.ID), url.Values{
+			"menu_id": {fmt.Sprint(orders.ID), fmt.Sprint(refunds.ID)},
+		}), fmt.Sprintf("/admin/users/%d", alice.ID))
+
+		info := app.Authed(t, http.MethodGet, "/mobileApi/user/info", aliceToken, nil)
+		list, _ := info.Body["menuList"].([]any)
+		if len(list) != 1 {
+			t.Fatalf("alice's menuList: %s", info.Raw)
+		}
+		root := list[0].(map[string]any)
+		kids, _ := root["children"].([]any)
+		if root["code"] != "orders" || root["path"] != "/pages/orders/index" || len(kids) != 1 || kids[0].(map[string]any)["code"] != "orders.refunds" {
+			t.Fatalf("alice's menu tree: %s", info.Raw)
+		}
+		checked := b.get(fmt.Sprintf("/admin/users/%d/menus", alice.ID))
+		if _, on := checked.testid("menu-check-orders").Attr("checked"); !on {
+			t.Fatal("alice's assigned menus must be checked on her page")
+		}
+
+		// Replacing with an empty set removes everything.
+		mustRedirect(t, "clear", b.post(fmt.Sprintf("/admin/users/%d/menus", alice.ID), url.Values{}), fmt.Sprintf("/admin/users/%d", alice.ID))
+		if l, _ := app.Authed(t, http.MethodGet, "/mobileApi/user/info", aliceToken, nil).Body["menuList"].([]any); len(l) != 0 {
+			t.Fatalf("after clearing, menuList must be empty: %v", l)
+		}
+
+		// Bulk: bob and carol get {refunds} in one go, from the list's checkboxes.
+		list2 := b.get("/admin/users")
+		if list2.testid("select-user").Length() != 4 {
+			t.Fatalf("the list must offer a checkbox per user, got %d", list2.testid("select-user").Length())
+		}
+		bulk := b.get(fmt.Sprintf("/admin/users/menus?user_id=%d&user_id=%d", bob.ID, carol.ID))
+		mustStatus(t, "bulk form", bulk, http.StatusOK)
+		if bulk.Doc.Find(`input[type=hidden][name=user_id]`).Length() != 2 {
+			t.Fatalf("bulk form must carry both users:\n%s", bulk.Body)
+		}
+		mustRedirect(t, "bulk apply", b.post("/admin/users/menus", url.Values{
+			"user_id": {fmt.Sprint(bob.ID), fmt.Sprint(carol.ID)}, "menu_id": {fmt.Sprint(refunds.ID)},
+		}), "/admin/users")
+		for _, id := range []uint64{bob.ID, carol.ID} {
+			got, err := app.Store.MenuIDsOfAccount(ctx, id)
+			if err != nil || len(got) != 1 || got[0] != refunds.ID {
+				t.Fatalf("account %d after bulk apply: %v %v", id, got, err)
+			}
+		}
+		bobInfo := app.Authed(t, http.MethodGet, "/mobileApi/user/info", bobToken, nil)
+		if l, _ := bobInfo.Body["menuList"].([]any); len(l) != 1 || l[0].(map[string]any)["code"] != "orders.refunds" {
+			t.Fatalf("bob's menuList after bulk apply: %s", bobInfo.Raw)
+		}
+
+		// A menu id that does not exist refuses the whole apply and changes nothing.
+		bad := b.post("/admin/users/menus", url.Values{"user_id": {fmt.Sprint(bob.ID)}, "menu_id": {fmt.Sprint(refunds.ID), "999999"}})
+		mustStatus(t, "unknown menu", bad, http.StatusUnprocessableEntity)
+		if got, _ := app.Store.MenuIDsOfAccount(ctx, bob.ID); len(got) != 1 {
+			t.Fatalf("a refused apply must change nothing, bob has %v", got)
+		}
+
+		// Delete refuses a parent with children, then works once the child is gone.
+		p := b.post(fmt.Sprintf("/admin/menus/%d/delete", orders.ID), nil)
+		mustRedirect(t, "delete parent", p, "/admin/menus")
+		if msg := b.get("/admin/menus").testid("flash").Text(); !strings.Contains(msg, "has child menus") {
+			t.Fatalf("deleting a parent must say why it was refused, got %q", msg)
+		}
+		mustRedirect(t, "delete child", b.post(fmt.Sprintf("/admin/menus/%d/delete", refunds.ID), nil), "/admin/menus")
+		mustRedirect(t, "delete parent", b.post(fmt.Sprintf("/admin/menus/%d/delete", orders.ID), nil), "/admin/menus")
+		if ms, _ := app.Store.AllMenus(ctx); len(ms) != 0 {
+			t.Fatalf("menus left: %v", ms)
+		}
+	})
+}
+
+// TestMenuEditAndReorder: editing keeps the tree sane (no menu under itself) and reordering
+// swaps siblings.
+func TestMenuEditAndReorder(t *testing.T) {
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		app := webtest.Start(t, webtest.Options{Driver: driver})
+		app.CreateAccount(t, "root", "admin-password", "admin")
+		ctx := context.Background()
+		actor := account.Actor{Name: "test"}
+		a, _ := app.Accounts.CreateMenu(ctx, actor, account.MenuInput{Name: "A", Code: "a", Visible: true})
+		bm, _ := app.Accounts.CreateMenu(ctx, actor, account.MenuInput{Name: "B", Code: "b", Visible: true})
+		child, err := app.Accounts.CreateMenu(ctx, actor, account.MenuInput{Name: "A1", Code: "a1", ParentID: &a.ID, Visible: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := newBrowser(t, app)
+		b.login("root", "admin-password")
+
+		edit := b.get(fmt.Sprintf("/admin/menus?edit=%d", a.ID))
+		if v, _ := edit.testid("menu-code-input").Attr("value"); v != "a" {
+			t.Fatalf("edit form must be filled in, code %q", v)
+		}
+		loop := b.post(fmt.Sprintf("/admin/menus/%d", a.ID), url.Values{"name": {"A"}, "code": {"a"}, "parent_id": {fmt.Sprint(child.ID)}, "visible": {"1"}})
+		mustStatus(t, "menu under its own child", loop, http.StatusUnprocessableEntity)
+		if !strings.Contains(loop.testid("form-error").Text(), "under itself") {
+			t.Fatalf("loop message: %q", loop.testid("form-error").Text())
+		}
+		mustRedirect(t, "rename", b.post(fmt.Sprintf("/admin/menus/%d", a.ID), url.Values{"name": {"Alpha"}, "code": {"alpha"}, "sort": {"0"}}), "/admin/menus")
+		got, _ := app.Store.MenuByID(ctx, a.ID)
+		if got.Name != "Alpha" || got.Code != "alpha" || got.Visible {
+			t.Fatalf("after edit: %+v (visible unticked must hide it)", got)
+		}
+
+		mustRedirect(t, "move B up", b.post(fmt.Sprintf("/admin/menus/%d/move", bm.ID), url.Values{"direction": {"up"}}), "/admin/menus")
+		all, _ := app.Store.AllMenus(ctx)
+		var roots []string
+		for _, m := range all {
+			if m.ParentID == nil {
+				roots = append(roots, m.Code)
+			}
+		}
+		if strings.Join(roots, ",") != "b,alpha" {
+			t.Fatalf("after moving B up, roots in order: %v", roots)
+		}
+	})
+}
+
+// TestAccountAdministration: create, edit, disable (ends sessions and tokens), reset password
+// (ends sessions and tokens), and the last admin is kept.
+func TestAccountAdministration(t *testing.T) {
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		app := webtest.Start(t, webtest.Options{Driver: driver})
+		root := app.CreateAccount(t, "root", "admin-password", "admin")
+		admin := newBrowser(t, app)
+		admin.login("root", "admin-password")
+
+		bad := admin.post("/admin/users", url.Values{"username": {"new-staff"}, "name": {"New Staff"}, "role": {"staff"}, "password": {"short"}})
+		mustStatus(t, "short password", bad, http.StatusUnprocessableEntity)
+		if !strings.Contains(bad.testid("form-error").Text(), "at least 8") {
+			t.Fatalf("short password message: %q", bad.testid("form-error").Text())
+		}
+		p := admin.post("/admin/users", url.Values{"username": {"new-staff"}, "name": {"New Staff"}, "role": {"staff"}, "password": {"staff-password"}})
+		if p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location, "/admin/users/") {
+			t.Fatalf("create: %d %q %s", p.Status, p.Location, p.Body)
+		}
+		staffPath := p.Location
+		taken := admin.post("/admin/users", url.Values{"username": {"new-staff"}, "role": {"staff"}, "password": {"staff-password"}})
+		mustStatus(t, "taken username", taken, http.StatusUnprocessableEntity)
+
+		staff := newBrowser(t, app)
+		staff.login("new-staff", "staff-password")
+		mustStatus(t, "staff dashboard", staff.get("/admin/"), http.StatusOK)
+
+		// Disabling ends the staff member's console session at their next request.
+		mustRedirect(t, "disable", admin.post(staffPath, url.Values{"name": {"New Staff"}, "role": {"staff"}, "status": {"disabled"}}), staffPath)
+		if p := staff.get("/admin/"); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location, "/admin/login") {
+			t.Fatalf("a disabled account's session must end, got %d %q", p.Status, p.Location)
+		}
+		mustRedirect(t, "enable", admin.post(staffPath, url.Values{"name": {"New Staff"}, "role": {"staff"}, "status": {"active"}}), staffPath)
+		if p := staff.get("/admin/"); p.Status != http.StatusSeeOther {
+			t.Fatalf("an ended session stays ended after re-enabling, got %d", p.Status)
+		}
+		staff.login("new-staff", "staff-password")
+
+		// Resetting the password ends the console session and the mini-program tokens.
+		app.CreateAccount(t, "dave", "dave-password", "user")
+		daveToken := app.BindNew(t, "dave-phone", "dave", "dave-password")
+		mustRedirect(t, "reset", admin.post(staffPath+"/password", url.Values{"password": {"brand-new-password"}}), staffPath)
+		if p := staff.get("/admin/"); p.Status != http.StatusSeeOther {
+			t.Fatalf("a password reset must end the session, got %d", p.Status)
+		}
+		staff.login("new-staff", "brand-new-password")
+		dave, _ := app.Store.AccountByUsername(context.Background(), "dave")
+		davePath := fmt.Sprintf("/admin/users/%d", dave.ID)
+		mustRedirect(t, "disable dave", admin.post(davePath, url.Values{"name": {"Dave"}, "role": {"user"}, "status": {"disabled"}}), davePath)
+		if r := app.Authed(t, http.MethodGet, "/mobileApi/user/info", daveToken, nil); r.Status != http.StatusUnauthorized {
+			t.Fatalf("a disabled account's token: want 401, got %d", r.Status)
+		}
+		var live int64
+		app.DB.Gorm.Model(&models.LoginToken{}).Where("account_id = ? AND revoked_at IS NULL", dave.ID).Count(&live)
+		if live != 0 {
+			t.Fatalf("disabling must revoke the tokens, %d left", live)
+		}
+
+		// The last active admin can neither be demoted nor disabled.
+		rootPath := fmt.Sprintf("/admin/users/%d", root.ID)
+		last := admin.post(rootPath, url.Values{"name": {"Root"}, "role": {"staff"}, "status": {"active"}})
+		mustStatus(t, "demote last admin", last, http.StatusUnprocessableEntity)
+		if !strings.Contains(last.testid("form-error").Text(), "last active admin") {
+			t.Fatalf("last admin message: %q", last.testid("form-error").Text())
+		}
+		if a, _ := app.Store.AccountByID(context.Background(), root.ID); a.Role != "admin" {
+			t.Fatal("the last admin was demoted")
+		}
+		mustStatus(t, "unknown account", admin.get("/admin/users/987654"), http.StatusNotFound)
+		mustStatus(t, "bad id", admin.get("/admin/users/abc"), http.StatusNotFound)
+	})
+}
+
+// TestCrossSitePostRefused: a form posted from another site is refused with 403 and a page
+// that says why, and changes nothing.
+func TestCrossSitePostRefused(t *testing.T) {
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		app := webtest.Start(t, webtest.Options{Driver: driver})
+		app.CreateAccount(t, "root", "admin-password", "admin")
+		bob := app.CreateAccount(t, "bob", "bob-password", "user")
+		token := app.BindNew(t, "bob-phone", "bob", "bob-password")
+		b := newBrowser(t, app)
+		b.login("root", "admin-password")
+		path := fmt.Sprintf("/admin/users/%d/unbind", bob.ID)
+
+		p := b.post(path, nil, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site")
+		mustStatus(t, "cross-site post", p, http.StatusForbidden)
+		if !strings.Contains(p.testid("message-text").Text(), "sent from another site") {
+			t.Fatalf("the 403 page must say why: %q", p.testid("message-text").Text())
+		}
+		p = b.post(path, nil, "Origin", "https://evil.example", "Sec-Fetch-Site", "")
+		mustStatus(t, "cross-origin post without fetch metadata", p, http.StatusForbidden)
+		p = b.post("/admin/login", url.Values{"username": {"root"}, "password": {"admin-password"}}, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site")
+		mustStatus(t, "cross-site login", p, http.StatusForbidden)
+		if r := app.Authed(t, http.MethodGet, "/mobileApi/user/info", token, nil); r.Status != http.StatusOK {
+			t.Fatalf("a refused unbind must change nothing, info: %d", r.Status)
+		}
+		// The mini-program's API is not a browser form and is not subject to the check.
+		if r := app.Do(t, http.MethodPost, "/mobileApi/user/logout", nil, "Authorization", "Bearer "+token, "Origin", "https://servicewechat.com"); r.Status != http.StatusOK {
+			t.Fatalf("mobile API with an Origin header: %d %s", r.Status, r.Raw)
+		}
+	})
+}
+
+// TestUsersListFiltersAndPages: search, role and bind filters, and keyset pages that cover
+// every account once.
+func TestUsersListFiltersAndPages(t *testing.T) {
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		app := webtest.Start(t, webtest.Options{Driver: driver})
+		app.CreateAccount(t, "root", "admin-password", "admin")
+		app.CreateAccount(t, "alice", "alice-password", "user")
+		app.BindNew(t, "alice-phone", "alice", "alice-password")
+		ctx := context.Background()
+		for i := 0; i < 120; i++ {
+			if err := app.Store.CreateAccount(ctx, &models.Account{Username: fmt.Sprintf("bulk%03d", i), PasswordHash: "x", Role: "user", Status: "active"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b := newBrowser(t, app)
+		b.login("root", "admin-password")
+
+		seen := map[string]bool{}
+		next := "/admin/users"
+		pages := 0
+		for next != "" {
+			p := b.get(next)
+			mustStatus(t, next, p, http.StatusOK)
+			p.testid("user-link").Each(func(_ int, s *goquery.Selection) {
+				if seen[s.Text()] {
+					t.Fatalf("%s listed twice", s.Text())
+				}
+				seen[s.Text()] = true
+			})
+			next, _ = p.testid("next-page").Attr("href")
+			pages++
+			if pages > 10 {
+				t.Fatal("pagination does not end")
+			}
+		}
+		if len(seen) != 122 || pages != 3 {
+			t.Fatalf("want 122 accounts over 3 pages, got %d over %d", len(seen), pages)
+		}
+
+		count := func(path string) int { return b.get(path).testid("user-row").Length() }
+		if n := count("/admin/users?bind=bound"); n != 1 {
+			t.Fatalf("bound filter: %d", n)
+		}
+		if n := count("/admin/users?role=admin"); n != 1 {
+			t.Fatalf("role filter: %d", n)
+		}
+		if n := count("/admin/users?q=bulk01"); n != 10 {
+			t.Fatalf("username prefix search: %d", n)
+		}
+		if n := count("/admin/users?q=" + url.QueryEscape(wechattest.OpenID("alice-phone")[:8])); n != 1 {
+			t.Fatalf("openid prefix search: %d", n)
+		}
+		if n := count("/admin/users?q=" + url.QueryEscape("100%_")); n != 0 {
+			t.Fatalf("LIKE wildcards must be taken literally: %d", n)
+		}
+		if n := count("/admin/users?q=bulk&bind=unbound&role=user&before=50"); n == 0 {
+			t.Fatal("combined filters found nothing")
+		}
+		w := b.get("/admin/wechat-users")
+		if w.testid("wechat-row").Length() != 1 {
+			t.Fatalf("wechat users: %d", w.testid("wechat-row").Length())
+		}
+		app.CheckBind(t, wechattest.Code("never-bound"))
+		w = b.get("/admin/wechat-users")
+		if w.testid("wechat-row").Length() != 2 || w.testid("not-bound").Length() != 1 {
+			t.Fatalf("a WeChat user who never bound must be listed as not bound:\n%s", w.Body)
+		}
+	})
+}
+
+// TestDashboardAndStatic: the dashboard counts today's binds and logins, draws its chart, and
+// the vendored files are served with long cache headers under their hash.
+func TestDashboardAndStatic(t *testing.T) {
+	app := webtest.Start(t, webtest.Options{})
+	app.CreateAccount(t, "root", "admin-password", "admin")
+	app.CreateAccount(t, "alice", "alice-password", "user")
+	app.BindNew(t, "alice-phone", "alice", "alice-password")
+	app.CheckBind(t, wechattest.Code("alice-phone"))
+	b := newBrowser(t, app)
+	b.login("root", "admin-password")
+	p := b.get("/admin/")
+	mustStatus(t, "dashboard", p, http.StatusOK)
+	for id, want := range map[string]string{"stat-accounts": "2", "stat-bound": "1", "stat-binds-today": "1", "stat-logins-today": "2", "stat-logins-week": "2"} {
+		if got := p.testid(id).Text(); got != want {
+			t.Errorf("%s: want %s, got %s", id, want, got)
+		}
+	}
+	if p.Doc.Find(`[data-testid="chart"] rect`).Length() < 21 {
+		t.Error("the chart must draw 3 bars for each of 7 days")
+	}
+	var assets []string
+	p.Doc.Find(`link[rel=stylesheet], script[src]`).Each(func(_ int, s *goquery.Selection) {
+		if v, ok := s.Attr("href"); ok {
+			assets = append(assets, v)
+		}
+		if v, ok := s.Attr("src"); ok {
+			assets = append(assets, v)
+		}
+	})
+	if len(assets) != 3 {
+		t.Fatalf("want pico, console.css and htmx, got %v", assets)
+	}
+	for _, a := range assets {
+		s := b.get(a)
+		if s.Status != http.StatusOK || !strings.Contains(s.Header.Get("Cache-Control"), "max-age=31536000") || len(s.Body) < 100 {
+			t.Errorf("%s: %d %q", a, s.Status, s.Header.Get("Cache-Control"))
+		}
+	}
+	if s := b.get(strings.Replace(assets[0], "/static/", "/static/000000000000", 1)); s.Status != http.StatusNotFound {
+		t.Errorf("a stale hash must be 404, got %d", s.Status)
+	}
+}

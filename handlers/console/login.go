@@ -1,0 +1,80 @@
+package console
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"wxbind/account"
+	"wxbind/templates"
+)
+
+// LoginForm shows the login form; someone already logged in goes to the dashboard.
+func (h *Handler) LoginForm(c *gin.Context) {
+	if id, _ := h.sessions.Get(c.Request.Context(), sessionAccountID).(uint64); id != 0 {
+		c.Redirect(http.StatusSeeOther, "/admin/")
+		return
+	}
+	render(c, http.StatusOK, templates.LoginPage(h.page(c, "Log in", ""), templates.LoginView{Next: safeNext(c.Query("next"))}))
+}
+
+// Login checks the form's username and password and opens a console session with a fresh
+// token, so a token planted before login is worth nothing after it.
+func (h *Handler) Login(c *gin.Context) {
+	username, password := strings.TrimSpace(c.PostForm("username")), c.PostForm("password")
+	next := safeNext(c.PostForm("next"))
+	acct, err := h.accounts.ConsoleLogin(c.Request.Context(), username, password, c.ClientIP())
+	if err != nil {
+		status := http.StatusUnauthorized
+		switch {
+		case errors.Is(err, account.ErrLoginThrottled):
+			status = http.StatusTooManyRequests
+		case errors.Is(err, account.ErrNoConsoleAccess), errors.Is(err, account.ErrAccountDisabled):
+			status = http.StatusForbidden
+		case errors.Is(err, account.ErrInvalidInput):
+			status = http.StatusBadRequest
+		case !refused(err):
+			h.fail(c, err)
+			return
+		}
+		render(c, status, templates.LoginPage(h.page(c, "Log in", ""), templates.LoginView{Username: username, Error: message(err), Next: next}))
+		return
+	}
+	ctx := c.Request.Context()
+	if err := h.sessions.RenewToken(ctx); err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.sessions.Put(ctx, sessionAccountID, acct.ID)
+	h.sessions.Put(ctx, sessionStamp, account.CredentialStamp(acct))
+	c.Redirect(http.StatusSeeOther, next)
+}
+
+// Logout ends the console session.
+func (h *Handler) Logout(c *gin.Context) {
+	ctx := c.Request.Context()
+	if id, _ := h.sessions.Get(ctx, sessionAccountID).(uint64); id != 0 {
+		a := account.Actor{AccountID: &id, IP: c.ClientIP()}
+		if acct, err := h.store.AccountByID(ctx, id); err == nil {
+			a.Name = acct.Username
+		}
+		h.accounts.ConsoleLogout(ctx, a)
+	}
+	if err := h.sessions.Destroy(ctx); err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/admin/login")
+}
+
+// safeNext keeps a post-login destination only when it is a console path on this site, so the
+// login form cannot be used to send someone elsewhere.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/admin/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") ||
+		strings.HasPrefix(next, "/admin/login") {
+		return "/admin/"
+	}
+	return next
+}

@@ -1,0 +1,215 @@
+package console
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"wxbind/account"
+	"wxbind/models"
+	"wxbind/templates"
+)
+
+// Menus shows the menu tree and the create form, or the edit form with ?edit=ID.
+func (h *Handler) Menus(c *gin.Context) {
+	form := templates.MenuForm{Visible: true, Sort: "0"}
+	if id, err := strconv.ParseUint(c.Query("edit"), 10, 64); err == nil && id > 0 {
+		m, err := h.store.MenuByID(c.Request.Context(), id)
+		if errors.Is(err, models.ErrNotFound) {
+			h.notFound(c, "There is no such menu.")
+			return
+		}
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		form = templates.MenuForm{ID: m.ID, Name: m.Name, Code: m.Code, Path: m.Path, Icon: m.Icon,
+			Sort: strconv.Itoa(m.Sort), Visible: m.Visible}
+		if m.ParentID != nil {
+			form.ParentID = *m.ParentID
+		}
+	}
+	h.renderMenus(c, http.StatusOK, form)
+}
+
+func (h *Handler) renderMenus(c *gin.Context, status int, form templates.MenuForm) {
+	all, err := h.store.AllMenus(c.Request.Context())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	v := templates.MenusView{Tree: menuTree(all, nil), Form: form}
+	v.Parents = parentOptions(v.Tree, "", form.ID)
+	render(c, status, templates.MenusPage(h.page(c, "Menus", "menus"), v))
+}
+
+// CreateMenu adds a menu from the fields name, code, path, icon, parent_id, sort, visible.
+func (h *Handler) CreateMenu(c *gin.Context) {
+	in, form, err := menuInput(c)
+	if err == nil {
+		var m models.Menu
+		if m, err = h.accounts.CreateMenu(c.Request.Context(), actor(c), in); err == nil {
+			h.redirect(c, "/admin/menus", "Menu "+m.Name+" created.")
+			return
+		}
+	}
+	h.refuseMenuForm(c, form, err)
+}
+
+// UpdateMenu edits a menu.
+func (h *Handler) UpdateMenu(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		h.notFound(c, "There is no such menu.")
+		return
+	}
+	in, form, err := menuInput(c)
+	form.ID = id
+	if err == nil {
+		if err = h.accounts.UpdateMenu(c.Request.Context(), actor(c), id, in); err == nil {
+			h.redirect(c, "/admin/menus", "Menu "+in.Name+" saved.")
+			return
+		}
+	}
+	h.refuseMenuForm(c, form, err)
+}
+
+func (h *Handler) refuseMenuForm(c *gin.Context, form templates.MenuForm, err error) {
+	if errors.Is(err, account.ErrMenuNotFound) {
+		h.notFound(c, "There is no such menu.")
+		return
+	}
+	if !refused(err) {
+		h.fail(c, err)
+		return
+	}
+	form.Error = message(err)
+	h.renderMenus(c, http.StatusUnprocessableEntity, form)
+}
+
+// DeleteMenu removes a menu, refusing while it has children.
+func (h *Handler) DeleteMenu(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		h.notFound(c, "There is no such menu.")
+		return
+	}
+	if err := h.accounts.DeleteMenu(c.Request.Context(), actor(c), id); err != nil {
+		if !refused(err) {
+			h.fail(c, err)
+			return
+		}
+		h.redirectError(c, "/admin/menus", err)
+		return
+	}
+	h.redirect(c, "/admin/menus", "Menu deleted.")
+}
+
+// MoveMenu moves a menu up or down among its siblings (field direction: up or down).
+func (h *Handler) MoveMenu(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		h.notFound(c, "There is no such menu.")
+		return
+	}
+	delta := 1
+	if c.PostForm("direction") == "up" {
+		delta = -1
+	}
+	if err := h.accounts.MoveMenu(c.Request.Context(), actor(c), id, delta); err != nil {
+		if !refused(err) {
+			h.fail(c, err)
+			return
+		}
+		h.redirectError(c, "/admin/menus", err)
+		return
+	}
+	h.redirect(c, "/admin/menus", "")
+}
+
+// menuInput reads the menu form, returning it also as typed, to show again if refused.
+func menuInput(c *gin.Context) (account.MenuInput, templates.MenuForm, error) {
+	form := templates.MenuForm{
+		Name: c.PostForm("name"), Code: c.PostForm("code"), Path: c.PostForm("path"), Icon: c.PostForm("icon"),
+		Sort: strings.TrimSpace(c.PostForm("sort")), Visible: c.PostForm("visible") != "",
+	}
+	in := account.MenuInput{Name: form.Name, Code: form.Code, Path: form.Path, Icon: form.Icon, Visible: form.Visible}
+	if p := strings.TrimSpace(c.PostForm("parent_id")); p != "" && p != "0" {
+		id, err := strconv.ParseUint(p, 10, 64)
+		if err != nil {
+			return in, form, &account.InputError{Field: "parent_id", Msg: "choose the parent from the list"}
+		}
+		in.ParentID, form.ParentID = &id, id
+	}
+	if form.Sort != "" {
+		n, err := strconv.Atoi(form.Sort)
+		if err != nil {
+			return in, form, &account.InputError{Field: "sort", Msg: "sort must be a whole number"}
+		}
+		in.Sort = n
+	}
+	return in, form, nil
+}
+
+// menuTree nests menus under their parents in the order given; menus whose parent is missing
+// become roots, and a loop in the data is cut rather than followed.
+func menuTree(all []models.Menu, checked map[uint64]bool) []templates.MenuItem {
+	present := make(map[uint64]bool, len(all))
+	for _, m := range all {
+		present[m.ID] = true
+	}
+	children := map[uint64][]models.Menu{}
+	var roots []models.Menu
+	for _, m := range all {
+		if m.ParentID != nil && present[*m.ParentID] && *m.ParentID != m.ID {
+			children[*m.ParentID] = append(children[*m.ParentID], m)
+		} else {
+			roots = append(roots, m)
+		}
+	}
+	seen := map[uint64]bool{}
+	var build func([]models.Menu) []templates.MenuItem
+	build = func(ms []models.Menu) []templates.MenuItem {
+		var out []templates.MenuItem
+		for _, m := range ms {
+			if seen[m.ID] {
+				continue
+			}
+			seen[m.ID] = true
+			item := templates.MenuItem{ID: m.ID, Name: m.Name, Code: m.Code, Path: m.Path, Icon: m.Icon, Sort: m.Sort,
+				Visible: m.Visible, Checked: checked[m.ID], Children: build(children[m.ID])}
+			if m.ParentID != nil {
+				item.ParentID = *m.ParentID
+			}
+			out = append(out, item)
+		}
+		return out
+	}
+	return build(roots)
+}
+
+// parentOptions lists the menus a menu may be placed under: any but itself and its subtree.
+func parentOptions(tree []templates.MenuItem, indent string, exclude uint64) []templates.MenuOption {
+	var out []templates.MenuOption
+	for _, m := range tree {
+		if m.ID == exclude && exclude != 0 {
+			continue
+		}
+		out = append(out, templates.MenuOption{ID: m.ID, Label: indent + m.Name + " (" + m.Code + ")"})
+		out = append(out, parentOptions(m.Children, indent+"— ", exclude)...)
+	}
+	return out
+}
+
+// menuItems turns a user's menu tree, as the mini-program sees it, into view items.
+func menuItems(nodes []account.MenuNode) []templates.MenuItem {
+	out := make([]templates.MenuItem, 0, len(nodes))
+	for _, n := range nodes {
+		out = append(out, templates.MenuItem{ID: n.ID, Name: n.Name, Code: n.Code, Path: n.Path, Icon: n.Icon, Sort: n.Sort,
+			Visible: true, Children: menuItems(n.Children)})
+	}
+	return out
+}

@@ -1,0 +1,125 @@
+package console
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"wxbind/account"
+	"wxbind/templates"
+)
+
+// maxBulkAccounts bounds one bulk apply.
+const maxBulkAccounts = 500
+
+// UserMenus shows a checkbox tree of every menu, the account's own checked.
+func (h *Handler) UserMenus(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		h.notFound(c, "There is no such account.")
+		return
+	}
+	h.renderUserMenus(c, http.StatusOK, []uint64{id}, "")
+}
+
+// SetUserMenus replaces the account's menu set with the checked menu_id values, in one
+// transaction.
+func (h *Handler) SetUserMenus(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		h.notFound(c, "There is no such account.")
+		return
+	}
+	if err := h.accounts.SetAccountMenus(c.Request.Context(), actor(c), id, ids(c.PostFormArray("menu_id"))); err != nil {
+		h.refuseMenus(c, []uint64{id}, err)
+		return
+	}
+	h.redirect(c, userURLOf(id), "Menus saved; the mini-program shows them at its next checkBind or info.")
+}
+
+// BulkMenus shows the checkbox tree for the users selected in the list (user_id values).
+func (h *Handler) BulkMenus(c *gin.Context) {
+	accountIDs := ids(c.QueryArray("user_id"))
+	if len(accountIDs) == 0 {
+		h.redirectError(c, "/admin/users", &account.InputError{Field: "user_id", Msg: "select at least one user in the list first"})
+		return
+	}
+	if len(accountIDs) > maxBulkAccounts {
+		accountIDs = accountIDs[:maxBulkAccounts]
+	}
+	h.renderUserMenus(c, http.StatusOK, accountIDs, "")
+}
+
+// ApplyBulkMenus gives every selected user (user_id) exactly the checked menus (menu_id), all in
+// one transaction.
+func (h *Handler) ApplyBulkMenus(c *gin.Context) {
+	accountIDs := ids(c.PostFormArray("user_id"))
+	if err := h.accounts.ApplyMenus(c.Request.Context(), actor(c), accountIDs, ids(c.PostFormArray("menu_id"))); err != nil {
+		if len(accountIDs) == 0 {
+			h.redirectError(c, "/admin/users", err)
+			return
+		}
+		h.refuseMenus(c, accountIDs, err)
+		return
+	}
+	h.redirect(c, "/admin/users", "Menus applied to "+itoaU(uint64(len(accountIDs)))+" users.")
+}
+
+func (h *Handler) refuseMenus(c *gin.Context, accountIDs []uint64, err error) {
+	if errors.Is(err, account.ErrAccountNotFound) {
+		h.notFound(c, "One of the selected accounts no longer exists.")
+		return
+	}
+	if !refused(err) {
+		h.fail(c, err)
+		return
+	}
+	h.renderUserMenus(c, http.StatusUnprocessableEntity, accountIDs, message(err))
+}
+
+func (h *Handler) renderUserMenus(c *gin.Context, status int, accountIDs []uint64, errMsg string) {
+	ctx := c.Request.Context()
+	accts, err := h.store.AccountsByIDs(ctx, accountIDs)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if len(accts) != len(accountIDs) {
+		h.notFound(c, "There is no such account.")
+		return
+	}
+	all, err := h.store.AllMenus(ctx)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	checked := map[uint64]bool{}
+	v := templates.UserMenusView{Error: errMsg}
+	if len(accts) == 1 {
+		// One account: its current set is checked. Several: start empty, since the set replaces theirs.
+		mine, err := h.store.MenuIDsOfAccount(ctx, accts[0].ID)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		for _, id := range mine {
+			checked[id] = true
+		}
+		v.Action = userURLOf(accts[0].ID) + "/menus"
+	} else {
+		v.Action = "/admin/users/menus"
+		for _, a := range accts {
+			v.AccountIDs = append(v.AccountIDs, a.ID)
+		}
+	}
+	for _, a := range accts {
+		v.Usernames = append(v.Usernames, a.Username)
+	}
+	if len(accts) == 1 && c.FullPath() == "/admin/users/menus" {
+		// A bulk apply that selected one user still posts as a bulk apply.
+		v.Action, v.AccountIDs = "/admin/users/menus", []uint64{accts[0].ID}
+	}
+	v.Tree = menuTree(all, checked)
+	render(c, status, templates.UserMenusPage(h.page(c, "Menus for users", "users"), v))
+}

@@ -1,0 +1,255 @@
+package console
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"wxbind/account"
+	"wxbind/models"
+	"wxbind/templates"
+)
+
+// maxQueryLen bounds a search term.
+const maxQueryLen = 64
+
+// Users lists accounts with their binding, newest first, a keyset page at a time.
+func (h *Handler) Users(c *gin.Context) {
+	f := templates.UserFilter{Q: query(c, "q"), Role: c.Query("role"), Bind: c.Query("bind")}
+	if !account.ValidRole(f.Role) {
+		f.Role = ""
+	}
+	if f.Bind != models.BindBound && f.Bind != models.BindUnbound {
+		f.Bind = models.BindAny
+	}
+	rows, err := h.store.ListAccounts(c.Request.Context(), models.AccountFilter{
+		AppID: h.accounts.AppID(), Query: f.Q, Role: f.Role, Bind: f.Bind, BeforeID: cursor(c), Limit: pageSize,
+	})
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	v := templates.UsersView{Filter: f, FirstURL: firstURL(c)}
+	for _, r := range rows {
+		row := templates.UserRow{ID: r.ID, Username: r.Username, Name: r.Name, Role: r.Role, Status: r.Status, Bound: r.IdentityID != nil}
+		if row.Bound {
+			row.Nickname, row.AvatarURL, row.MaskedOpenID = deref(r.Nickname), deref(r.AvatarURL), MaskOpenID(deref(r.OpenID))
+			row.BoundAt, row.LastLogin = when(r.BoundAt), when(r.LastLoginAt)
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	if len(rows) > 0 {
+		v.NextURL = nextURL(c, len(rows), rows[len(rows)-1].ID)
+	}
+	render(c, http.StatusOK, templates.UsersPage(h.page(c, "Users", "users"), v))
+}
+
+// User shows one account: binding, live tokens, menus, recent audit entries.
+func (h *Handler) User(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		h.notFound(c, "There is no such account.")
+		return
+	}
+	v, err := h.userView(c, id)
+	if errors.Is(err, models.ErrNotFound) {
+		h.notFound(c, "There is no such account.")
+		return
+	}
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	render(c, http.StatusOK, templates.UserPage(h.page(c, v.Username, "users"), v))
+}
+
+func (h *Handler) userView(c *gin.Context, id uint64) (templates.UserView, error) {
+	ctx := c.Request.Context()
+	acct, err := h.store.AccountByID(ctx, id)
+	if err != nil {
+		return templates.UserView{}, err
+	}
+	v := templates.UserView{ID: acct.ID, Username: acct.Username, Name: acct.Name, Role: acct.Role, Status: acct.Status, CreatedAt: when(&acct.CreatedAt)}
+	targets := []string{account.AccountTarget(id)}
+	ident, err := h.store.IdentityOfAccount(ctx, h.accounts.AppID(), id)
+	switch {
+	case err == nil:
+		v.Bound, v.IdentityID = true, ident.ID
+		v.Nickname, v.AvatarURL, v.MaskedOpenID = ident.Nickname, ident.AvatarURL, MaskOpenID(ident.OpenID)
+		v.BoundAt, v.LastLogin = when(ident.BoundAt), when(ident.LastLoginAt)
+		targets = append(targets, account.IdentityTarget(ident.ID))
+	case !errors.Is(err, models.ErrNotFound):
+		return v, err
+	}
+	if v.ActiveTokens, err = h.store.CountActiveLoginTokens(ctx, id, time.Now().UTC()); err != nil {
+		return v, err
+	}
+	tree, err := h.accounts.MenuTree(ctx, id)
+	if err != nil {
+		return v, err
+	}
+	v.Menus = menuItems(tree)
+	entries, err := h.store.AuditEntriesOfTargets(ctx, targets, 20)
+	if err != nil {
+		return v, err
+	}
+	v.Audit = auditRows(entries)
+	return v, nil
+}
+
+// NewUser shows the create-account form.
+func (h *Handler) NewUser(c *gin.Context) {
+	render(c, http.StatusOK, templates.NewUserPage(h.page(c, "New account", "users"), templates.NewUserView{Role: models.RoleUser}))
+}
+
+// CreateUser creates an account; a refused one shows the form again with what was typed.
+func (h *Handler) CreateUser(c *gin.Context) {
+	n := account.NewAccount{Username: c.PostForm("username"), Name: c.PostForm("name"), Role: c.PostForm("role"), Password: c.PostForm("password")}
+	a, err := h.accounts.CreateAccountAs(c.Request.Context(), actor(c), n)
+	if err != nil {
+		if !refused(err) {
+			h.fail(c, err)
+			return
+		}
+		v := templates.NewUserView{Username: n.Username, Name: n.Name, Role: n.Role, Error: message(err)}
+		render(c, http.StatusUnprocessableEntity, templates.NewUserPage(h.page(c, "New account", "users"), v))
+		return
+	}
+	h.redirect(c, userURLOf(a.ID), "Account "+a.Username+" created.")
+}
+
+// UpdateUser edits name, role and status.
+func (h *Handler) UpdateUser(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		h.notFound(c, "There is no such account.")
+		return
+	}
+	ch := account.AccountChanges{Name: c.PostForm("name"), Role: c.PostForm("role"), Status: c.PostForm("status")}
+	err := h.accounts.UpdateAccount(c.Request.Context(), actor(c), id, ch)
+	if err != nil {
+		h.refuseOnUserPage(c, id, err)
+		return
+	}
+	h.redirect(c, userURLOf(id), "Account saved.")
+}
+
+// ResetPassword sets a new password, ending the account's sessions and tokens.
+func (h *Handler) ResetPassword(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		h.notFound(c, "There is no such account.")
+		return
+	}
+	if err := h.accounts.ResetPassword(c.Request.Context(), actor(c), id, c.PostForm("password")); err != nil {
+		h.refuseOnUserPage(c, id, err)
+		return
+	}
+	h.redirect(c, userURLOf(id), "Password changed; the account's sessions and mini-program logins have ended.")
+}
+
+// Unbind ends the account's WeChat binding by the mobile unbind's own rule.
+func (h *Handler) Unbind(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		h.notFound(c, "There is no such account.")
+		return
+	}
+	if err := h.accounts.UnbindAccount(c.Request.Context(), actor(c), id); err != nil {
+		if !refused(err) {
+			h.fail(c, err)
+			return
+		}
+		h.redirectError(c, userURLOf(id), err)
+		return
+	}
+	h.redirect(c, userURLOf(id), "Unbound; every mini-program login of that WeChat user has ended.")
+}
+
+// refuseOnUserPage shows the account page again with the reason, or fails.
+func (h *Handler) refuseOnUserPage(c *gin.Context, id uint64, err error) {
+	if errors.Is(err, account.ErrAccountNotFound) {
+		h.notFound(c, "There is no such account.")
+		return
+	}
+	if !refused(err) {
+		h.fail(c, err)
+		return
+	}
+	v, verr := h.userView(c, id)
+	if verr != nil {
+		h.fail(c, verr)
+		return
+	}
+	v.Error = message(err)
+	render(c, http.StatusUnprocessableEntity, templates.UserPage(h.page(c, v.Username, "users"), v))
+}
+
+// WechatUsers lists every WeChat identity seen, bound or not.
+func (h *Handler) WechatUsers(c *gin.Context) {
+	q := query(c, "q")
+	rows, err := h.store.ListIdentities(c.Request.Context(), models.IdentityFilter{AppID: h.accounts.AppID(), Query: q, BeforeID: cursor(c), Limit: pageSize})
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	v := templates.WechatUsersView{Q: q, FirstURL: firstURL(c)}
+	for _, r := range rows {
+		row := templates.IdentityRowView{
+			ID: r.ID, AvatarURL: r.AvatarURL, Nickname: r.Nickname, MaskedOpenID: MaskOpenID(r.OpenID),
+			Bound: r.AccountID != nil, FirstSeen: when(&r.CreatedAt), LastSeen: when(&r.LastSeenAt),
+			BoundAt: when(r.BoundAt), UnboundAt: when(r.UnboundAt),
+		}
+		if row.Bound {
+			row.AccountID, row.Username = *r.AccountID, deref(r.Username)
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	if len(rows) > 0 {
+		v.NextURL = nextURL(c, len(rows), rows[len(rows)-1].ID)
+	}
+	render(c, http.StatusOK, templates.WechatUsersPage(h.page(c, "WeChat users", "wechat-users"), v))
+}
+
+// MaskOpenID shows enough of an openid to tell users apart and match it with a log line, not
+// the whole of it.
+func MaskOpenID(openid string) string {
+	if len(openid) <= 10 {
+		if openid == "" {
+			return ""
+		}
+		return openid[:min(2, len(openid))] + "…"
+	}
+	return openid[:6] + "…" + openid[len(openid)-4:]
+}
+
+func query(c *gin.Context, key string) string {
+	q := strings.TrimSpace(c.Query(key))
+	if !utf8.ValidString(q) {
+		return ""
+	}
+	if utf8.RuneCountInString(q) > maxQueryLen {
+		q = string([]rune(q)[:maxQueryLen])
+	}
+	return q
+}
+
+func when(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04")
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func userURLOf(id uint64) string { return "/admin/users/" + itoaU(id) }

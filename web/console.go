@@ -1,0 +1,102 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/gormstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/gin-gonic/gin"
+
+	"wxbind/handlers/console"
+	"wxbind/static"
+)
+
+// Console session lifetimes: a session ends after ConsoleIdleTimeout without a request, and
+// after ConsoleSessionLifetime in any case.
+const (
+	ConsoleIdleTimeout     = 2 * time.Hour
+	ConsoleSessionLifetime = 12 * time.Hour
+	consoleCookieName      = "wxbind_console"
+)
+
+// newSessionManager keeps console sessions in the database's sessions table (migration
+// 00002), so every server instance shares them. Expired rows are deleted by the server's
+// hourly prune, not by a goroutine per handler.
+func newSessionManager(d Deps) (*scs.SessionManager, error) {
+	store, err := gormstore.NewWithCleanupInterval(d.Store.DB(), 0)
+	if err != nil {
+		return nil, fmt.Errorf("console session store: %w", err)
+	}
+	sm := scs.New()
+	sm.Store = store
+	sm.HashTokenInStore = true // a read of the sessions table yields no usable cookie
+	sm.IdleTimeout = ConsoleIdleTimeout
+	sm.Lifetime = ConsoleSessionLifetime
+	sm.Cookie.Name = consoleCookieName
+	sm.Cookie.Path = "/admin"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = d.SecureCookies
+	sm.Cookie.Persist = false
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		d.Logger.Error("console session store failed", "path", r.URL.Path, "error", err)
+		http.Error(w, "The console cannot reach its session store; please try again shortly.", http.StatusServiceUnavailable)
+	}
+	return sm, nil
+}
+
+// withConsoleSessions loads and saves the console session around every /admin request.
+func withConsoleSessions(sm *scs.SessionManager, next http.Handler) http.Handler {
+	withSession := sm.LoadAndSave(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/admin" || strings.HasPrefix(r.URL.Path, "/admin/") {
+			withSession.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// sameOrigin refuses a state-changing request that a browser says came from another site
+// (Sec-Fetch-Site, else Origin against Host), with a 403 page that says why. Behind a reverse
+// proxy the proxy must forward the Host header, or the console's origin must be listed in
+// Deps.TrustedOrigins.
+func sameOrigin(trusted []string, con *console.Handler) (gin.HandlerFunc, error) {
+	cop := http.NewCrossOriginProtection()
+	for _, o := range trusted {
+		if err := cop.AddTrustedOrigin(o); err != nil {
+			return nil, fmt.Errorf("trusted origin %q: %w", o, err)
+		}
+	}
+	return func(c *gin.Context) {
+		if err := cop.Check(c.Request); err != nil {
+			con.Forbidden(c, "This form was sent from another site, so it was refused. Open the console at its own address and try again. (If the console runs behind a reverse proxy, the proxy must pass on the Host header.)")
+			return
+		}
+		c.Next()
+	}, nil
+}
+
+// serveStatic serves the console's vendored files under their content hash, cacheable for a
+// year; a stale hash is a 404 so that no old URL serves new content.
+func serveStatic(c *gin.Context) {
+	name := strings.TrimPrefix(c.Param("file"), "/")
+	b, ok := static.Lookup(c.Param("hash"), name)
+	if !ok {
+		c.String(http.StatusNotFound, "404 page not found")
+		return
+	}
+	c.Header("Cache-Control", "public, max-age=31536000, immutable")
+	c.Header("X-Content-Type-Options", "nosniff")
+	ct := "application/octet-stream"
+	switch {
+	case strings.HasSuffix(name, ".css"):
+		ct = "text/css; charset=utf-8"
+	case strings.HasSuffix(name, ".js"):
+		ct = "text/javascript; charset=utf-8"
+	}
+	c.Data(http.StatusOK, ct, b)
+}
