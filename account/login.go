@@ -124,7 +124,13 @@ func (s *Service) Bind(ctx context.Context, req BindRequest, actor Actor) (*Logi
 	if err != nil {
 		return nil, err
 	}
+	if err := s.passwordLockout(ctx, req.Username, actor.IP); err != nil {
+		return nil, err
+	}
 	acct, err := s.verifyPassword(ctx, req.Username, req.Password)
+	if errors.Is(err, ErrWrongCredentials) {
+		s.audit(ctx, s.store, Actor{Name: req.Username, IP: actor.IP}, ActionBindFailed, loginTarget(req.Username), identityTarget(ident))
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -33,6 +34,7 @@ type failure struct {
 // Messages stay within a toast's two lines.
 var failures = []failure{
 	{account.ErrWrongCredentials, http.StatusUnauthorized, CodeFailed, "wrong_password", "Wrong username or password"},
+	{account.ErrLoginThrottled, http.StatusTooManyRequests, CodeFailed, "too_many_attempts", "Too many tries; wait 15 minutes"},
 	{account.ErrAccountDisabled, http.StatusForbidden, CodeFailed, "account_disabled", "This account is disabled"},
 	{account.ErrIdentityBound, http.StatusConflict, CodeFailed, "wechat_already_bound", "WeChat already bound; reopen the app"},
 	{account.ErrAccountBound, http.StatusConflict, CodeFailed, "account_already_bound", "Account bound to another WeChat user"},
@@ -49,6 +51,22 @@ var failures = []failure{
 	{account.ErrWeChatMisconfigured, http.StatusBadGateway, CodeFailed, "wechat_misconfigured", "Login unavailable; contact support"},
 	{account.ErrWeChatUnavailable, http.StatusBadGateway, CodeFailed, "wechat_busy", "WeChat is busy; please retry"},
 	{context.DeadlineExceeded, http.StatusServiceUnavailable, CodeFailed, "server_busy", "Server busy; please retry"},
+
+	// WeChat user data. A WeChat failure here is 424 (never 5xx): the client shows msg.
+	{account.ErrSessionKeyMissing, http.StatusBadRequest, CodeFailed, "session_expired", "Session expired; please log in again"},
+	{account.ErrOpenDataInvalid, http.StatusBadRequest, CodeFailed, "decrypt_failed", "Could not read WeChat data; log in again"},
+	{account.ErrOpenDataForeign, http.StatusBadRequest, CodeFailed, "wrong_appid", "Data is from another mini-program"},
+	{account.ErrOpenDataExpired, http.StatusBadRequest, CodeFailed, "data_expired", "Data expired; please try again"},
+	{account.ErrOpenDataOtherUser, http.StatusBadRequest, CodeFailed, "openid_mismatch", "Data belongs to another WeChat user"},
+	{account.ErrSignatureInvalid, http.StatusBadRequest, CodeFailed, "signature_invalid", "Signature invalid; log in again"},
+	{account.ErrPhoneCodeRejected, http.StatusBadRequest, CodeFailed, "phone_code_invalid", "Phone code expired; tap again"},
+	{account.ErrWeChatQuota, http.StatusTooManyRequests, CodeFailed, "wechat_rate_limited", "Too many requests; retry in a minute"},
+	{account.ErrWeChatBusy, http.StatusFailedDependency, CodeFailed, "wechat_busy", "WeChat is busy; please retry"},
+	{account.ErrWeChatRefused, http.StatusFailedDependency, CodeFailed, "wechat_refused", "WeChat refused; please retry later"},
+	{account.ErrWeChatNotSetUp, http.StatusFailedDependency, CodeFailed, "wechat_misconfigured", "Unavailable now; contact support"},
+	{account.ErrAvatarTooLarge, http.StatusRequestEntityTooLarge, CodeFailed, "file_too_large", "Image over 2 MB; pick a smaller one"},
+	{account.ErrAvatarType, http.StatusUnsupportedMediaType, CodeFailed, "unsupported_image", "Use a PNG, JPEG or WebP image"},
+	{account.ErrAvatarStorageUnset, http.StatusServiceUnavailable, CodeFailed, "avatar_storage_off", "Avatar upload is not available"},
 }
 
 // serverFailure answers any error the table does not know, such as a database outage.
@@ -78,6 +96,9 @@ type errorBody struct {
 func fail(c *gin.Context, err error) {
 	f := failureFor(err)
 	_ = c.Error(err)
+	if f.err == account.ErrLoginThrottled {
+		c.Header("Retry-After", strconv.Itoa(int(account.LockoutRetryAfter().Seconds())))
+	}
 	c.AbortWithStatusJSON(f.status, errorBody{Code: f.code, Msg: f.msg, Reason: f.reason})
 }
 
