@@ -1,0 +1,127 @@
+package web
+
+import (
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/time/rate"
+)
+
+// RateLimits sets the per-client-address request rates. Each server instance counts on its own,
+// so N instances behind a balancer allow up to N times these rates; the per-username password
+// lockouts are kept in the database and shared by all instances.
+type RateLimits struct {
+	CheckBind    Rate // generous: a whole office may share one NAT address
+	Bind         Rate
+	ConsoleLogin Rate
+}
+
+// Rate is a token bucket: PerSecond sustained, Burst at once. Zero PerSecond turns it off.
+type Rate struct {
+	PerSecond float64
+	Burst     int
+}
+
+// DefaultRateLimits fit one mini-program's traffic through one NAT address.
+var DefaultRateLimits = RateLimits{
+	CheckBind:    Rate{PerSecond: 20, Burst: 200},
+	Bind:         Rate{PerSecond: 1, Burst: 20},
+	ConsoleLogin: Rate{PerSecond: 0.5, Burst: 10},
+}
+
+// keyedLimiter keeps a token bucket per client address, forgetting idle ones.
+type keyedLimiter struct {
+	rate    Rate
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	swept   time.Time
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+// maxBuckets bounds memory when many addresses come and go.
+const maxBuckets = 100_000
+
+func newKeyedLimiter(r Rate) *keyedLimiter {
+	return &keyedLimiter{rate: r, buckets: map[string]*bucket{}}
+}
+
+// reserve takes a token for key; when none is left it returns how long until one is.
+func (k *keyedLimiter) reserve(key string, now time.Time) (ok bool, retryAfter time.Duration) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if now.Sub(k.swept) > time.Minute || len(k.buckets) >= maxBuckets {
+		k.sweep(now)
+	}
+	b := k.buckets[key]
+	if b == nil {
+		b = &bucket{lim: rate.NewLimiter(rate.Limit(k.rate.PerSecond), k.rate.Burst)}
+		k.buckets[key] = b
+	}
+	b.seen = now
+	r := b.lim.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now) // a refused request does not use up the future
+		return false, d
+	}
+	return true, 0
+}
+
+// sweep drops buckets idle long enough to have refilled; when that is not enough it drops all,
+// which only ever errs towards letting requests through.
+func (k *keyedLimiter) sweep(now time.Time) {
+	refill := time.Duration(float64(k.rate.Burst)/k.rate.PerSecond*float64(time.Second)) + time.Minute
+	for key, b := range k.buckets {
+		if now.Sub(b.seen) > refill {
+			delete(k.buckets, key)
+		}
+	}
+	if len(k.buckets) >= maxBuckets {
+		k.buckets = map[string]*bucket{}
+	}
+	k.swept = now
+}
+
+// clientKey is the client address, with IPv6 cut to its /64: one host holds a whole /64.
+func clientKey(c *gin.Context) string {
+	ip := net.ParseIP(c.ClientIP())
+	if ip == nil {
+		return c.ClientIP()
+	}
+	if ip.To4() == nil {
+		return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+	}
+	return ip.String()
+}
+
+// limitPerClient refuses requests past r from one client address with 429 and Retry-After.
+func limitPerClient(r Rate, now func() time.Time) gin.HandlerFunc {
+	if r.PerSecond <= 0 {
+		return func(c *gin.Context) { c.Next() }
+	}
+	lim := newKeyedLimiter(r)
+	return func(c *gin.Context) {
+		ok, wait := lim.reserve(clientKey(c), now())
+		if ok {
+			c.Next()
+			return
+		}
+		secs := int(math.Ceil(wait.Seconds()))
+		c.Header("Retry-After", strconv.Itoa(secs))
+		if isMobile(c) {
+			c.AbortWithStatusJSON(http.StatusTooManyRequests, gin.H{"code": 0, "msg": "Too many requests; retry in " + strconv.Itoa(secs) + "s", "reason": "rate_limited"})
+			return
+		}
+		c.Data(http.StatusTooManyRequests, "text/plain; charset=utf-8",
+			[]byte("Too many requests from your address. Wait "+strconv.Itoa(secs)+" seconds and try again."))
+		c.Abort()
+	}
+}
