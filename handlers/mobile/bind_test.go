@@ -2,6 +2,7 @@ package mobile_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -124,16 +125,16 @@ func TestBindWithFreshCode(t *testing.T) {
 func TestConcurrentBinds(t *testing.T) {
 	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
 		app := webtest.Start(t, webtest.Options{Driver: driver})
-		const n = 12
+		const n = 50
 		for i := range n {
-			app.CreateAccount(t, "racer"+string(rune('a'+i)), "racer-password", "user")
+			app.CreateAccount(t, fmt.Sprintf("racer%02d", i), "racer-password", "user")
 		}
 		_, ticket := ticketFor(t, app, "contested-phone")
 		var wg sync.WaitGroup
 		codes := make([]int, n)
 		for i := range n {
 			wg.Go(func() {
-				r := app.Do(t, "POST", bindPath, map[string]any{"bindTicket": ticket, "username": "racer" + string(rune('a'+i)), "password": "racer-password"})
+				r := app.Do(t, "POST", bindPath, map[string]any{"bindTicket": ticket, "username": fmt.Sprintf("racer%02d", i), "password": "racer-password"})
 				codes[i] = r.Code()
 			})
 		}
@@ -145,7 +146,7 @@ func TestConcurrentBinds(t *testing.T) {
 		app.CreateAccount(t, "popular", "popular-password", "user")
 		tickets := make([]string, n)
 		for i := range n {
-			_, tickets[i] = ticketFor(t, app, "suitor-"+string(rune('a'+i)))
+			_, tickets[i] = ticketFor(t, app, fmt.Sprintf("suitor-%02d", i))
 		}
 		for i := range n {
 			wg.Go(func() {
@@ -171,7 +172,7 @@ func TestConcurrentCheckBindOneRow(t *testing.T) {
 	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
 		app := webtest.Start(t, webtest.Options{Driver: driver})
 		var wg sync.WaitGroup
-		const n = 40
+		const n = 100
 		codes := make([]int, n)
 		for i := range n {
 			wg.Go(func() { codes[i] = app.CheckBind(t, wechattest.Code("crowd")).Code() })
