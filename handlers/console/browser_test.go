@@ -1,0 +1,231 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image/png"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"wxbind/web/webtest"
+	"wxbind/wechat/wechattest"
+)
+
+// chromium starts a fresh headless Chromium for t. Without one it skips, or fails under CI.
+func chromium(t *testing.T) context.Context {
+	t.Helper()
+	path := os.Getenv("CHROMIUM")
+	if path == "" {
+		for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+			if p, err := exec.LookPath(name); err == nil {
+				path = p
+				break
+			}
+		}
+	}
+	if path == "" {
+		msg := "no Chromium found (apt-get install -y chromium fonts-noto-color-emoji, or set CHROMIUM)"
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	ctx, cancelTab := chromedp.NewContext(alloc)
+	ctx, cancelTime := context.WithTimeout(ctx, 120*time.Second)
+	t.Cleanup(func() { cancelTime(); cancelTab(); cancelAlloc() })
+	return ctx
+}
+
+func byTestID(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + id + `"]`) }
+
+// TestConsoleInBrowser is an admin's session in a real browser: log in, find a user whose
+// nickname has emoji and <b>, unbind with the in-page confirmation, create a menu, assign it
+// to another user, and see it in that user's mobile info. Each main page is screenshotted
+// (written to docs/screenshots with UPDATE_SCREENSHOTS=1).
+func TestConsoleInBrowser(t *testing.T) {
+	ctx := chromium(t)
+	app := webtest.Start(t, webtest.Options{})
+	app.CreateAccount(t, "root", "admin-password", "admin")
+	app.CreateAccount(t, "zoe", "zoe-password", "user")
+	app.CreateAccount(t, "bob", "bob-password", "user")
+	nick := "Zoë 🐱‍👤 <b>bold</b>"
+	first := app.CheckBind(t, wechattest.Code("zoe-phone"))
+	bind := app.Do(t, http.MethodPost, "/mobileApi/user/bind", map[string]any{
+		"bindTicket": first.String("bindTicket"), "username": "zoe", "password": "zoe-password", "nickName": nick,
+		"avatarUrl": "",
+	})
+	if bind.Code() != 1 {
+		t.Fatalf("bind zoe: %s", bind.Raw)
+	}
+	zoeToken := bind.String("token")
+	bobToken := app.BindNew(t, "bob-phone", "bob", "bob-password")
+	app.CheckBind(t, wechattest.Code("never-bound-phone"))
+
+	must := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	text := func(sel chromedp.CSS) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.TextContent(sel))
+		if err != nil {
+			t.Fatalf("reading %s: %v", sel, err)
+		}
+		return strings.TrimSpace(s)
+	}
+	waitText := func(id, want string) {
+		t.Helper()
+		// A navigation (boosted or not) may replace the page under the poll; ask again until
+		// the text shows up or 10 seconds pass.
+		expr := `(() => { const el = document.querySelector('[data-testid="` + id + `"]'); return !!el && el.textContent.includes(` + strconv.Quote(want) + `); })()`
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+			if err == nil && ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("waiting for %s to say %q: %v", id, want, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+
+	must("open the console", chromedp.Navigate(app.URL+"/admin/"), chromedp.WaitVisible(byTestID("login-form")))
+	screenshot(t, ctx, "console-login.png")
+	must("log in",
+		chromedp.SetValue(byTestID("login-username"), "root"),
+		chromedp.SetValue(byTestID("login-password"), "admin-password"),
+		chromedp.Click(byTestID("login-submit")),
+		chromedp.WaitVisible(byTestID("stats")),
+	)
+	if got := text(byTestID("stat-bound")); got != "2" {
+		t.Fatalf("dashboard bound users: %q", got)
+	}
+	screenshot(t, ctx, "console-dashboard.png")
+
+	must("search for zoe by nickname",
+		chromedp.Click(byTestID("nav-users")),
+		chromedp.WaitVisible(byTestID("users-table")),
+		chromedp.SetValue(byTestID("users-q"), "Zoë"),
+		chromedp.Submit(byTestID("users-q")),
+	)
+	waitText("users-table", "zoe")
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="user-row"]').length`)); n != 1 {
+		t.Fatalf("search by nickname: want 1 row, got %d", n)
+	}
+	if got := text(byTestID("nickname")); got != nick {
+		t.Fatalf("nickname: want %q as text, got %q", nick, got)
+	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="nickname"] b').length`)); n != 0 {
+		t.Fatal("the <b> in the nickname became an element")
+	}
+	must("clear the search", chromedp.Navigate(app.URL+"/admin/users"), chromedp.WaitVisible(byTestID("users-table")))
+	screenshot(t, ctx, "console-users.png")
+
+	must("open zoe's page",
+		chromedp.Navigate(app.URL+"/admin/users?q=zoe"),
+		chromedp.WaitVisible(byTestID("user-link")),
+		chromedp.Click(byTestID("user-link")),
+		chromedp.WaitVisible(byTestID("binding")),
+	)
+	if got := text(byTestID("user-username")); got != "zoe" {
+		t.Fatalf("user page: %q", got)
+	}
+	screenshot(t, ctx, "console-user.png")
+	must("ask to unbind", chromedp.Click(byTestID("unbind-open")), chromedp.WaitVisible(byTestID("unbind-confirm")))
+	screenshot(t, ctx, "console-unbind-dialog.png")
+	must("confirm", chromedp.Click(byTestID("unbind-confirm")))
+	waitText("flash", "Unbound")
+	must("see it unbound", chromedp.WaitVisible(byTestID("not-bound")))
+	if r := app.Authed(t, http.MethodGet, "/mobileApi/user/info", zoeToken, nil); r.Status != http.StatusUnauthorized {
+		t.Fatalf("zoe's token after the console unbind: want 401, got %d", r.Status)
+	}
+
+	must("create a menu",
+		chromedp.Click(byTestID("nav-menus")),
+		chromedp.WaitVisible(byTestID("menu-form")),
+		chromedp.SetValue(byTestID("menu-name-input"), "Orders 📦"),
+		chromedp.SetValue(byTestID("menu-code-input"), "orders"),
+		chromedp.SetValue(byTestID("menu-path-input"), "/pages/orders/index"),
+		chromedp.Click(byTestID("menu-submit")),
+	)
+	waitText("menu-tree", "Orders 📦")
+	screenshot(t, ctx, "console-menus.png")
+
+	bob, err := app.Store.AccountByUsername(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	must("assign it to bob",
+		chromedp.Navigate(fmt.Sprintf("%s/admin/users/%d/menus", app.URL, bob.ID)),
+		chromedp.WaitVisible(byTestID("menu-check-orders")),
+		chromedp.Click(byTestID("menu-check-orders")),
+	)
+	screenshot(t, ctx, "console-user-menus.png")
+	must("save", chromedp.Click(byTestID("save-menus")))
+	waitText("flash", "Menus saved")
+	waitText("menu-list", "Orders 📦")
+
+	info := app.Authed(t, http.MethodGet, "/mobileApi/user/info", bobToken, nil)
+	list, _ := info.Body["menuList"].([]any)
+	if len(list) != 1 || list[0].(map[string]any)["code"] != "orders" || list[0].(map[string]any)["name"] != "Orders 📦" {
+		t.Fatalf("bob's menuList must show the menu assigned in the console: %s", info.Raw)
+	}
+
+	must("WeChat users", chromedp.Click(byTestID("nav-wechat-users")), chromedp.WaitVisible(byTestID("wechat-table")))
+	screenshot(t, ctx, "console-wechat-users.png")
+	must("audit", chromedp.Click(byTestID("nav-audit")), chromedp.WaitVisible(byTestID("audit-table")))
+	waitText("audit-table", "menus_assign")
+	screenshot(t, ctx, "console-audit.png")
+
+	must("log out", chromedp.Click(byTestID("logout")), chromedp.WaitVisible(byTestID("login-form")))
+}
+
+// screenshot checks the page renders as a sane PNG and, with UPDATE_SCREENSHOTS=1, writes it
+// to docs/screenshots for the README.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if img, err := png.Decode(bytes.NewReader(shot)); err != nil || img.Bounds().Dx() < 800 {
+		t.Fatalf("screenshot %s is not a sane PNG: %v", name, err)
+	}
+	if os.Getenv("UPDATE_SCREENSHOTS") == "" {
+		return
+	}
+	out := filepath.Join("..", "..", "docs", "screenshots", name)
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s", out)
+}
