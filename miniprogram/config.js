@@ -1,0 +1,8 @@
+// Where the wxbind server is. On a phone this must be an HTTPS domain listed under
+// "request legal domains" (and "uploadFile legal domains") in the mini-program's admin
+// settings; in WeChat DevTools, "do not verify domains" allows http://localhost.
+module.exports = {
+  baseUrl: 'http://localhost:8080',
+  // How long one request may take, in milliseconds.
+  timeout: 10000,
+};

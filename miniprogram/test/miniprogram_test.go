@@ -1,0 +1,294 @@
+// Package miniprogramtest runs the sample mini-program's Node tests (miniprogram/test/*.test.js)
+// against the real server binary: built from ./cmd/server, started on a free loopback port in
+// sandbox mode with its own data directory, accounts made with `server user add`, on SQLite and
+// on a throwaway MariaDB database.
+package miniprogramtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"wxbind/models"
+	"wxbind/models/modelstest"
+)
+
+// accounts are the ones the Node tests bind; each test file uses its own.
+var accounts = []string{"alice", "bob", "carol", "dave", "erin", "frank"}
+
+// menus are seeded for alice, as an admin would assign them in the console.
+var menus = []string{"orders", "stock"}
+
+func TestMiniProgram(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI is set but node is not installed; the sample mini-program's tests need Node.js 18+")
+		}
+		t.Skip("node not found; install Node.js 18+ to run the sample mini-program's tests")
+	}
+	binary := buildServer(t)
+	files, _ := filepath.Glob("*.test.js")
+	if len(files) == 0 {
+		t.Fatal("no miniprogram/test/*.test.js files")
+	}
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		srv := startServer(t, binary, driver)
+		out, err := runNode(t, node, files, srv)
+		t.Logf("node --test output:\n%s", out)
+		if err != nil {
+			t.Fatalf("node --test failed: %v\nserver log:\n%s", err, srv.log.String())
+		}
+		pass, fail, skipped := tapCount(out, "pass"), tapCount(out, "fail"), tapCount(out, "skipped")
+		if pass == 0 || fail != 0 {
+			t.Fatalf("node --test: %d passed, %d failed", pass, fail)
+		}
+		t.Logf("node --test: %d passed, %d skipped (skips wait for endpoints the server does not have yet)", pass, skipped)
+		srv.stop(t)
+		logs := srv.log.String()
+		for _, secret := range []string{srv.password, "Bearer ", "bindTicket"} {
+			if strings.Contains(logs, secret) {
+				t.Errorf("the server log holds %q", secret)
+			}
+		}
+	})
+}
+
+// server is a running wxbind binary.
+type server struct {
+	url      string
+	password string
+	cmd      *exec.Cmd
+	log      *lockedBuffer
+	done     chan error
+}
+
+func buildServer(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "wxbind-server")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	build := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/server")
+	build.Dir = root
+	if msg, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/server: %v\n%s", err, msg)
+	}
+	return out
+}
+
+func startServer(t *testing.T, binary, driver string) *server {
+	t.Helper()
+	dataDir := t.TempDir()
+	password := "pw-" + randomHex(8)
+	env := cleanEnv(
+		"HTTP_ADDR=127.0.0.1:"+strconv.Itoa(freePort(t)),
+		"DATA_DIR="+dataDir,
+		"ADMIN_PASSWORD="+"admin-"+randomHex(8),
+		"LOG_LEVEL=info",
+	)
+	dsn := filepath.Join(dataDir, "app.db")
+	if driver == models.DriverMySQL {
+		dsn = modelstest.NewDSN(t, driver)
+		env = append(env, "DB_DRIVER=mysql", "DB_DSN="+dsn, "SANDBOX=1", "SECRET_KEY="+randomHex(24))
+	}
+
+	for _, name := range accounts {
+		add := exec.Command(binary, "user", "add", "-username", name, "-password-stdin", "-name", strings.ToUpper(name[:1])+name[1:])
+		add.Env = env
+		add.Stdin = strings.NewReader(password + "\n")
+		msg, err := add.CombinedOutput()
+		if err != nil || !strings.Contains(string(msg), "created user account") {
+			t.Fatalf("server user add %s: %v\n%s", name, err, msg)
+		}
+	}
+	seedMenus(t, driver, dsn, "alice")
+
+	s := &server{password: password, log: &lockedBuffer{}, done: make(chan error, 1)}
+	s.cmd = exec.Command(binary)
+	s.cmd.Env = env
+	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.done <- s.cmd.Wait() }()
+	t.Cleanup(func() {
+		if s.cmd.ProcessState == nil {
+			s.cmd.Process.Kill()
+			<-s.done
+		}
+	})
+	for _, kv := range env {
+		if addr, ok := strings.CutPrefix(kv, "HTTP_ADDR="); ok {
+			s.url = "http://" + addr
+		}
+	}
+	s.waitReady(t)
+	return s
+}
+
+// waitReady polls /readyz until the server answers, or fails with its log.
+func (s *server) waitReady(t *testing.T) {
+	t.Helper()
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-s.done:
+			t.Fatalf("the server exited before it was ready: %v\n%s", err, s.log.String())
+		default:
+		}
+		if res, err := client.Get(s.url + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("the server was not ready within 60s:\n%s", s.log.String())
+}
+
+// stop sends SIGTERM and wants a clean exit within the server's shutdown grace.
+func (s *server) stop(t *testing.T) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Errorf("the server did not stop cleanly on SIGTERM: %v\n%s", err, s.log.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Errorf("the server did not stop within 30s of SIGTERM")
+	}
+}
+
+func runNode(t *testing.T, node string, files []string, s *server) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	args := append([]string{"--test", "--test-reporter=tap"}, files...)
+	cmd := exec.CommandContext(ctx, node, args...)
+	cmd.Env = cleanEnv("WXBIND_URL="+s.url, "WXBIND_PASSWORD="+s.password, "WXBIND_MENUS="+strings.Join(menus, ","))
+	out, err := cmd.CombinedOutput()
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return string(out), fmt.Errorf("node --test ran over 4 minutes")
+	}
+	return string(out), err
+}
+
+// seedMenus gives username a parent menu with the test menus under it.
+func seedMenus(t *testing.T, driver, dsn, username string) {
+	t.Helper()
+	db, err := models.Open(driver, dsn, models.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if sqlDB, err := db.DB(); err == nil {
+			sqlDB.Close()
+		}
+	}()
+	ctx := context.Background()
+	store := models.NewStore(db)
+	acct, err := store.AccountByUsername(ctx, username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	parent := models.Menu{Code: "work", Name: "Work", Sort: 1, Visible: true, CreatedAt: now, UpdatedAt: now}
+	if err := store.CreateMenu(ctx, &parent); err != nil {
+		t.Fatal(err)
+	}
+	ids := []uint64{parent.ID}
+	for i, code := range menus {
+		m := models.Menu{ParentID: &parent.ID, Code: code, Name: strings.ToUpper(code[:1]) + code[1:], Path: "/pages/" + code + "/index", Sort: i, Visible: true, CreatedAt: now, UpdatedAt: now}
+		if err := store.CreateMenu(ctx, &m); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	if err := store.AssignMenus(ctx, acct.ID, ids...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// cleanEnv is this process's environment without the server's settings, plus extra.
+func cleanEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.HasPrefix(name, "WECHAT_"), strings.HasPrefix(name, "DB_"), strings.HasPrefix(name, "ADMIN_"),
+			strings.HasPrefix(name, "WXBIND_"), name == "SANDBOX", name == "SECRET_KEY", name == "HTTP_ADDR",
+			name == "DATA_DIR", name == "PUBLIC_URL", name == "TOKEN_TTL", name == "TRUSTED_PROXIES", name == "NODE_OPTIONS":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, extra...)
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// tapCount reads a TAP summary line such as "# pass 12".
+func tapCount(out, what string) int {
+	m := regexp.MustCompile(`(?m)^# ` + what + ` (\d+)$`).FindStringSubmatch(out)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// lockedBuffer collects the server's output while tests read it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
