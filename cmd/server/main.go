@@ -34,6 +34,9 @@ Usage:
   server migrate         apply pending database migrations and exit
   server user add -username U (-password P | -password-stdin) [-name N] [-role user|staff|admin]
                          create an account on the configured database
+  server demo -accounts N [-password P]
+                         fill the configured database with N demo accounts bound to WeChat
+                         identities, with menus (for demos and load tests; resumable)
 
 Configuration comes from the environment; see README.md.
 `
@@ -71,6 +74,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return errors.New("usage: server user add -username U -password P [-name N] [-role user|staff|admin]")
 		}
 		return userAdd(ctx, cfg, log, args[1:], stdin, stdout)
+	case "demo":
+		return demo(ctx, cfg, log, args, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -121,13 +126,13 @@ func closeDB(db *gorm.DB) {
 	}
 }
 
-func newWeChat(cfg config, log *slog.Logger) (wechat.API, error) {
+func newWeChat(cfg config, log *slog.Logger, tokens wechat.TokenCache) (wechat.API, error) {
 	if cfg.sandboxMode() {
 		log.Warn("!!! WeChat runs in SANDBOX mode: no WeChat call is made and any code logs in. " +
 			"Set WECHAT_APPID and WECHAT_SECRET for a real mini-program. !!!")
 		return wechat.Sandbox{}, nil
 	}
-	return wechat.NewClient(wechat.ClientConfig{BaseURL: cfg.WeChatAPIBase, AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret})
+	return wechat.NewClient(wechat.ClientConfig{BaseURL: cfg.WeChatAPIBase, AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret, TokenCache: tokens})
 }
 
 func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer) error {
@@ -141,17 +146,26 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer)
 	if err != nil {
 		return err
 	}
-	wx, err := newWeChat(cfg, log)
-	if err != nil {
-		return err
-	}
 	db, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer closeDB(db)
 	store := models.NewStore(db)
+	// Every instance on this database shares one WeChat access_token through it.
+	tokens, err := account.NewAccessTokenCache(store, secret)
+	if err != nil {
+		return err
+	}
+	wx, err := newWeChat(cfg, log, tokens)
+	if err != nil {
+		return err
+	}
 	accounts, err := account.New(account.Config{Store: store, WeChat: wx, SecretKey: secret, TokenTTL: cfg.TokenTTL, Logger: log})
+	if err != nil {
+		return err
+	}
+	userData, err := account.NewUserData(accounts, account.UserDataConfig{DataDir: cfg.DataDir, WatermarkWindow: cfg.WatermarkWindow})
 	if err != nil {
 		return err
 	}
@@ -168,7 +182,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer)
 	}
 
 	gin.SetMode(gin.ReleaseMode)
-	handler, err := web.NewHandler(web.Deps{Accounts: accounts, Store: store, Logger: log, TrustedProxies: cfg.TrustedProxies, Sandbox: cfg.sandboxMode()})
+	handler, err := web.NewHandler(web.Deps{UserData: userData, PublicURL: cfg.PublicURL, Accounts: accounts, Store: store, Logger: log, TrustedProxies: cfg.TrustedProxies, Sandbox: cfg.sandboxMode()})
 	if err != nil {
 		return err
 	}
