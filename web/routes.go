@@ -20,7 +20,7 @@ func (s *site) routes() error {
 		e.GET("/dev/simulator/:asset", sim.Asset)
 	}
 
-	m := mobile.New(s.deps.Accounts)
+	m := mobile.New(s.deps.Accounts).WithUserData(s.deps.UserData, s.deps.PublicURL)
 	api := e.Group("/mobileApi", limitBody(s.deps.MaxBodyBytes), requestTimeout(s.deps.RequestTimeout))
 	api.GET("/user/checkBind", limitPerClient(s.limits.CheckBind, time.Now), m.CheckBind)
 	api.POST("/user/bind", limitPerClient(s.limits.Bind, time.Now), m.Bind)
@@ -30,6 +30,12 @@ func (s *site) routes() error {
 	authed.POST("/user/profile", m.Profile)
 	authed.POST("/user/logout", m.Logout)
 	authed.POST("/user/unbind", m.Unbind)
+	authed.POST("/user/phone", m.Phone)
+	authed.GET("/user/checkSession", m.CheckSession)
+	// An image is far larger than any JSON body, so the upload has its own cap.
+	upload := e.Group("/mobileApi", limitBody(mobile.MaxAvatarUploadBytes), requestTimeout(s.deps.RequestTimeout), m.RequireToken())
+	upload.POST("/user/avatar", m.Avatar)
+	e.GET("/avatars/:name", m.ServeAvatar)
 
 	// The admin console: server-rendered pages; every POST is checked for a cross-site origin.
 	e.GET("/static/:hash/*file", serveStatic)

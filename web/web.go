@@ -29,6 +29,13 @@ type Deps struct {
 	SecureCookies  bool          // console cookies only over HTTPS; set when the console is served over HTTPS
 	TrustedOrigins []string      // origins besides the request's own Host allowed to post console forms
 	RateLimits     *RateLimits   // per client address; nil means DefaultRateLimits
+
+	// UserData is the WeChat user-data rules (phone, session check, avatars); nil: the same
+	// rules without avatar storage.
+	UserData *account.UserData
+	// PublicURL starts uploaded avatars' URLs, e.g. https://api.example.com; default: the
+	// scheme and host each upload came to.
+	PublicURL string
 }
 
 type site struct {

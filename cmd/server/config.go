@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -33,6 +34,12 @@ type config struct {
 	TrustedProxies []string
 	LogFormat      string
 	LogLevel       string
+
+	// WatermarkWindow is how old WeChat's encrypted data may be (WECHAT_WATERMARK_WINDOW).
+	WatermarkWindow time.Duration
+	// PublicURL is the server's address as mini-programs reach it (PUBLIC_URL), which
+	// uploaded avatars' URLs start with.
+	PublicURL string
 }
 
 // loadConfig reads the environment through getenv. It reads no file and creates nothing.
@@ -85,6 +92,20 @@ func loadConfig(getenv func(string) string) (config, error) {
 				c.TrustedProxies = append(c.TrustedProxies, p)
 			}
 		}
+	}
+	c.WatermarkWindow = account.DefaultWatermarkWindow
+	if v := getenv("WECHAT_WATERMARK_WINDOW"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 30*time.Second || d > 24*time.Hour {
+			errs = append(errs, fmt.Errorf("WECHAT_WATERMARK_WINDOW=%q: use a Go duration from 30s to 24h, e.g. 10m", v))
+		}
+		c.WatermarkWindow = d
+	}
+	if v := strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/"); v != "" {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			errs = append(errs, fmt.Errorf("PUBLIC_URL=%q: use the server's http(s) address, e.g. https://api.example.com", v))
+		}
+		c.PublicURL = v
 	}
 	switch v := getenv("SANDBOX"); v {
 	case "", "0", "false":

@@ -15,7 +15,9 @@ import (
 
 // Handler serves the mini-program API.
 type Handler struct {
-	accounts *account.Service
+	accounts  *account.Service
+	userData  *account.UserData // see WithUserData
+	publicURL string
 }
 
 // New builds the handler over the account rules.

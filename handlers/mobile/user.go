@@ -88,9 +88,15 @@ func (h *Handler) Info(c *gin.Context) {
 }
 
 // profileRequest is POST /mobileApi/user/profile's body; an absent field is left unchanged.
+// Instead of plain fields, a legacy wx.getUserInfo result may be sent: encryptedData and iv,
+// or rawData and signature.
 type profileRequest struct {
-	NickName  *string `json:"nickName"`
-	AvatarURL *string `json:"avatarUrl"`
+	NickName      *string `json:"nickName"`
+	AvatarURL     *string `json:"avatarUrl"`
+	EncryptedData string  `json:"encryptedData"`
+	IV            string  `json:"iv"`
+	RawData       string  `json:"rawData"`
+	Signature     string  `json:"signature"`
 }
 
 // Profile answers POST /mobileApi/user/profile.
@@ -100,7 +106,18 @@ func (h *Handler) Profile(c *gin.Context) {
 		return
 	}
 	p, _ := principal(c)
-	info, err := h.accounts.UpdateProfile(c.Request.Context(), p, req.NickName, req.AvatarURL)
+	var (
+		info account.UserInfo
+		err  error
+	)
+	switch {
+	case req.EncryptedData != "" || req.IV != "":
+		info, err = h.data().ProfileFromEncryptedData(c.Request.Context(), p, trimmed(req.EncryptedData), trimmed(req.IV))
+	case req.RawData != "" || req.Signature != "":
+		info, err = h.data().ProfileFromRawData(c.Request.Context(), p, req.RawData, trimmed(req.Signature))
+	default:
+		info, err = h.accounts.UpdateProfile(c.Request.Context(), p, req.NickName, req.AvatarURL)
+	}
 	if err != nil {
 		fail(c, err)
 		return

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -39,6 +40,10 @@ type App struct {
 	WeChat   *wechattest.Fake
 	Logs     *SyncBuffer // everything the server logged, for tests that scan it
 	Client   *http.Client
+
+	// UserData is the WeChat user-data rules the server runs with; DataDir its DATA_DIR.
+	UserData *account.UserData
+	DataDir  string
 }
 
 // Options change how the app is built.
@@ -51,6 +56,9 @@ type Options struct {
 	WeChat        wechat.API // default: a real client against the fake
 	DB            *modelstest.DB
 	Sandbox       bool // WeChat is the built-in sandbox (codes "sandbox:NAME") and the simulator is on
+
+	// WatermarkWindow is how old encrypted data may be; default account.DefaultWatermarkWindow.
+	WatermarkWindow time.Duration
 }
 
 // Start runs the app until t ends.
@@ -74,7 +82,12 @@ func Start(t testing.TB, opt Options) *App {
 		wx = wechat.Sandbox{}
 	}
 	if wx == nil {
-		wx = fake.Client(t, opt.WeChatTimeout)
+		// The access_token is shared through the database, as between real instances.
+		cache, err := account.NewAccessTokenCache(models.NewStore(db.Gorm), SecretKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wx = fake.ClientWithCache(t, opt.WeChatTimeout, cache)
 	}
 	logs := &SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -87,14 +100,19 @@ func Start(t testing.TB, opt Options) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := web.NewHandler(web.Deps{Accounts: accounts, Store: store, Logger: log, Sandbox: opt.Sandbox})
+	dataDir := filepath.Join(t.TempDir(), "data")
+	userData, err := account.NewUserData(accounts, account.UserDataConfig{DataDir: dataDir, WatermarkWindow: opt.WatermarkWindow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := web.NewHandler(web.Deps{UserData: userData, Accounts: accounts, Store: store, Logger: log, Sandbox: opt.Sandbox})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &App{
-		URL: srv.URL, Server: srv, DB: db, Store: store, Accounts: accounts, WeChat: fake, Logs: logs,
+		UserData: userData, DataDir: dataDir, URL: srv.URL, Server: srv, DB: db, Store: store, Accounts: accounts, WeChat: fake, Logs: logs,
 		Client: &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
 }

@@ -1,0 +1,173 @@
+package mobile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"wxbind/account"
+)
+
+// MaxAvatarUploadBytes caps an avatar upload's whole body: the image plus multipart framing.
+const MaxAvatarUploadBytes = account.MaxAvatarBytes + 64<<10
+
+// WithUserData returns a copy of h that serves the WeChat user-data endpoints with d.
+// publicURL (e.g. https://api.example.com) starts the URLs of uploaded avatars; empty means
+// the scheme and host the request came to.
+func (h Handler) WithUserData(d *account.UserData, publicURL string) *Handler {
+	h.userData = d
+	h.publicURL = strings.TrimRight(publicURL, "/")
+	return &h
+}
+
+// data is the user-data rules; without WithUserData, a set without avatar storage.
+func (h *Handler) data() *account.UserData {
+	if h.userData != nil {
+		return h.userData
+	}
+	d, _ := account.NewUserData(h.accounts, account.UserDataConfig{}) // no folder: cannot fail
+	return d
+}
+
+// phoneRequest is POST /mobileApi/user/phone's body: a getPhoneNumber code, or a legacy
+// client's encryptedData and iv.
+type phoneRequest struct {
+	Code          string `json:"code"`
+	EncryptedData string `json:"encryptedData"`
+	IV            string `json:"iv"`
+}
+
+// Phone answers POST /mobileApi/user/phone.
+func (h *Handler) Phone(c *gin.Context) {
+	var req phoneRequest
+	if !readJSON(c, &req) {
+		return
+	}
+	p, _ := principal(c)
+	var (
+		n   account.PhoneNumber
+		err error
+	)
+	switch {
+	case trimmed(req.Code) != "":
+		n, err = h.data().PhoneByCode(c.Request.Context(), p, trimmed(req.Code), actor(c))
+	case req.EncryptedData != "" || req.IV != "":
+		n, err = h.data().PhoneFromEncryptedData(c.Request.Context(), p, trimmed(req.EncryptedData), trimmed(req.IV), actor(c))
+	default:
+		badRequest(c, http.StatusBadRequest, "invalid_code", "Send the code from getPhoneNumber")
+		return
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"code": CodeOK, "msg": "ok", "phone": n.Phone, "countryCode": n.CountryCode})
+}
+
+// CheckSession answers GET /mobileApi/user/checkSession.
+func (h *Handler) CheckSession(c *gin.Context) {
+	p, _ := principal(c)
+	valid, err := h.data().CheckSession(c.Request.Context(), p)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"code": CodeOK, "msg": "ok", "valid": valid})
+}
+
+// Avatar answers POST /mobileApi/user/avatar: a multipart form whose field "file" is the image
+// the avatar fill-in component gave (wx.uploadFile with name "file").
+func (h *Handler) Avatar(c *gin.Context) {
+	data, ok := readAvatarFile(c)
+	if !ok {
+		return
+	}
+	p, _ := principal(c)
+	info, err := h.data().SetAvatar(c.Request.Context(), p, data, h.publicBase(c))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"code": CodeOK, "msg": "ok", "avatarUrl": info.AvatarURL})
+}
+
+// readAvatarFile streams the form's "file" part into memory, at most one byte past the limit
+// so that an oversized file is told apart; it answers the request itself when it cannot.
+func readAvatarFile(c *gin.Context) ([]byte, bool) {
+	if !strings.HasPrefix(c.ContentType(), "multipart/form-data") {
+		badRequest(c, http.StatusUnsupportedMediaType, "invalid_body", "Upload the image as multipart/form-data, field file")
+		return nil, false
+	}
+	mr, err := c.Request.MultipartReader()
+	if err != nil {
+		badRequest(c, http.StatusBadRequest, "invalid_body", "Upload the image as multipart/form-data, field file")
+		return nil, false
+	}
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			tooLarge(c, err, "invalid_file", "Missing the file field with the image")
+			return nil, false
+		}
+		if part.FormName() != "file" {
+			part.Close()
+			continue
+		}
+		data, err := io.ReadAll(io.LimitReader(part, account.MaxAvatarBytes+1))
+		part.Close()
+		if err != nil {
+			tooLarge(c, err, "invalid_body", "The upload broke off; please retry")
+			return nil, false
+		}
+		return data, true
+	}
+}
+
+// tooLarge answers 413 when err is the body cap, else 400 with reason and msg.
+func tooLarge(c *gin.Context, err error, reason, msg string) {
+	var big *http.MaxBytesError
+	if errors.As(err, &big) {
+		badRequest(c, http.StatusRequestEntityTooLarge, "file_too_large", fmt.Sprintf("Image over %d MB; pick a smaller one", account.MaxAvatarBytes>>20))
+		return
+	}
+	badRequest(c, http.StatusBadRequest, reason, msg)
+}
+
+// publicBase is what avatar URLs start with: PUBLIC_URL, else this request's scheme and host.
+func (h *Handler) publicBase(c *gin.Context) string {
+	if h.publicURL != "" {
+		return h.publicURL
+	}
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + c.Request.Host
+}
+
+// ServeAvatar answers GET /avatars/NAME with a stored avatar. The type comes from the stored
+// name, which the upload chose from the decoded content; nosniff and a sandboxing CSP keep a
+// browser from treating it as anything but an image.
+func (h *Handler) ServeAvatar(c *gin.Context) {
+	c.Header("X-Content-Type-Options", "nosniff")
+	a, err := h.data().OpenAvatar(c.Param("name"))
+	if err != nil {
+		c.String(http.StatusNotFound, "404 page not found")
+		return
+	}
+	defer a.File.Close()
+	st, err := a.File.Stat()
+	if err != nil {
+		c.String(http.StatusNotFound, "404 page not found")
+		return
+	}
+	c.Header("Content-Type", a.ContentType)
+	c.Header("Content-Security-Policy", "default-src 'none'; sandbox")
+	// The name is the content's hash: it never changes.
+	c.Header("Cache-Control", "public, max-age=31536000, immutable")
+	http.ServeContent(c.Writer, c.Request, "", st.ModTime(), a.File)
+}
