@@ -112,10 +112,14 @@ func (s *Service) Unbind(ctx context.Context, identityID uint64, actor Actor) er
 	})
 }
 
-// Prune forgets tokens that ended over a month ago and tickets past their expiry.
+// Prune forgets tokens that ended over a month ago, tickets past their expiry and expired
+// console sessions.
 func (s *Service) Prune(ctx context.Context) error {
 	now := s.clock()
 	if _, err := s.store.PruneSpentBindTickets(ctx, now); err != nil {
+		return err
+	}
+	if _, err := s.store.PruneConsoleSessions(ctx, now); err != nil {
 		return err
 	}
 	_, err := s.store.PruneLoginTokens(ctx, now.Add(-30*24*time.Hour))

@@ -46,8 +46,21 @@ func likePrefix(q string) string {
 
 // ListAccounts returns up to f.Limit accounts matching f, newest first.
 func (s *Store) ListAccounts(ctx context.Context, f AccountFilter) ([]AccountRow, error) {
-	q := s.db.WithContext(ctx).Table("accounts AS a").
-		Select("a.*, w.id AS identity_id, w.openid AS open_id, w.nickname, w.avatar_url, w.bound_at, w.last_login_at").
+	q := s.db.WithContext(ctx)
+	if f.Query != "" {
+		// One indexed prefix lookup per column, unioned into a derived table that is read once,
+		// instead of an OR (or an IN that MariaDB re-runs per row) that scans every account.
+		p := likePrefix(f.Query)
+		matches := s.db.Raw(`SELECT id FROM accounts WHERE username LIKE ? ESCAPE '!'
+			UNION SELECT id FROM accounts WHERE name LIKE ? ESCAPE '!'
+			UNION SELECT account_id FROM wechat_identities WHERE appid = ? AND nickname LIKE ? ESCAPE '!' AND account_id IS NOT NULL
+			UNION SELECT account_id FROM wechat_identities WHERE appid = ? AND openid LIKE ? ESCAPE '!' AND account_id IS NOT NULL`,
+			p, p, f.AppID, p, f.AppID, p)
+		q = q.Table("(?) AS m", matches).Joins("JOIN accounts a ON a.id = m.id")
+	} else {
+		q = q.Table("accounts AS a")
+	}
+	q = q.Select("a.*, w.id AS identity_id, w.openid AS open_id, w.nickname, w.avatar_url, w.bound_at, w.last_login_at").
 		Joins("LEFT JOIN wechat_identities w ON w.account_id = a.id AND w.appid = ?", f.AppID)
 	if f.Role != "" {
 		q = q.Where("a.role = ?", f.Role)
@@ -60,16 +73,6 @@ func (s *Store) ListAccounts(ctx context.Context, f AccountFilter) ([]AccountRow
 	}
 	if f.BeforeID > 0 {
 		q = q.Where("a.id < ?", f.BeforeID)
-	}
-	if f.Query != "" {
-		// One indexed prefix lookup per column, unioned, instead of an OR that scans the table.
-		p := likePrefix(f.Query)
-		q = q.Where(`a.id IN (
-			SELECT id FROM accounts WHERE username LIKE ? ESCAPE '!'
-			UNION SELECT id FROM accounts WHERE name LIKE ? ESCAPE '!'
-			UNION SELECT account_id FROM wechat_identities WHERE appid = ? AND nickname LIKE ? ESCAPE '!' AND account_id IS NOT NULL
-			UNION SELECT account_id FROM wechat_identities WHERE appid = ? AND openid LIKE ? ESCAPE '!' AND account_id IS NOT NULL)`,
-			p, p, f.AppID, p, f.AppID, p)
 	}
 	var rows []AccountRow
 	err := q.Order("a.id DESC").Limit(limit(f.Limit)).Scan(&rows).Error
@@ -99,21 +102,25 @@ type IdentityFilter struct {
 
 // ListIdentities returns every WeChat identity seen, bound or not, newest first.
 func (s *Store) ListIdentities(ctx context.Context, f IdentityFilter) ([]IdentityRow, error) {
-	q := s.db.WithContext(ctx).Table("wechat_identities AS w").
-		Select("w.*, a.username").
+	q := s.db.WithContext(ctx)
+	if f.Query != "" {
+		p := likePrefix(f.Query)
+		matches := s.db.Raw(`SELECT id FROM wechat_identities WHERE appid = ? AND nickname LIKE ? ESCAPE '!'
+			UNION SELECT id FROM wechat_identities WHERE appid = ? AND openid LIKE ? ESCAPE '!'
+			UNION SELECT wi.id FROM accounts ac JOIN wechat_identities wi ON wi.account_id = ac.id
+			      WHERE wi.appid = ? AND ac.username LIKE ? ESCAPE '!'
+			UNION SELECT wi.id FROM accounts ac JOIN wechat_identities wi ON wi.account_id = ac.id
+			      WHERE wi.appid = ? AND ac.name LIKE ? ESCAPE '!'`,
+			f.AppID, p, f.AppID, p, f.AppID, p, f.AppID, p)
+		q = q.Table("(?) AS m", matches).Joins("JOIN wechat_identities w ON w.id = m.id")
+	} else {
+		q = q.Table("wechat_identities AS w")
+	}
+	q = q.Select("w.*, a.username").
 		Joins("LEFT JOIN accounts a ON a.id = w.account_id").
 		Where("w.appid = ?", f.AppID)
 	if f.BeforeID > 0 {
 		q = q.Where("w.id < ?", f.BeforeID)
-	}
-	if f.Query != "" {
-		p := likePrefix(f.Query)
-		q = q.Where(`w.id IN (
-			SELECT id FROM wechat_identities WHERE appid = ? AND nickname LIKE ? ESCAPE '!'
-			UNION SELECT id FROM wechat_identities WHERE appid = ? AND openid LIKE ? ESCAPE '!'
-			UNION SELECT wi.id FROM wechat_identities wi JOIN accounts ac ON ac.id = wi.account_id
-			      WHERE wi.appid = ? AND (ac.username LIKE ? ESCAPE '!' OR ac.name LIKE ? ESCAPE '!'))`,
-			f.AppID, p, f.AppID, p, f.AppID, p, p)
 	}
 	var rows []IdentityRow
 	err := q.Order("w.id DESC").Limit(limit(f.Limit)).Scan(&rows).Error

@@ -48,17 +48,56 @@ func newSessionManager(d Deps) (*scs.SessionManager, error) {
 	return sm, nil
 }
 
-// withConsoleSessions loads and saves the console session around every /admin request.
+// withConsoleSessions loads and saves the console session around every /admin request. A
+// request that arrived over TLS gets its session cookie marked Secure even when
+// Deps.SecureCookies is off (set that behind a TLS-terminating proxy).
 func withConsoleSessions(sm *scs.SessionManager, next http.Handler) http.Handler {
 	withSession := sm.LoadAndSave(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/admin" || strings.HasPrefix(r.URL.Path, "/admin/") {
-			withSession.ServeHTTP(w, r)
+		if r.URL.Path != "/admin" && !strings.HasPrefix(r.URL.Path, "/admin/") {
+			next.ServeHTTP(w, r)
 			return
 		}
-		next.ServeHTTP(w, r)
+		if r.TLS != nil && !sm.Cookie.Secure {
+			sw := &secureCookieWriter{ResponseWriter: w}
+			withSession.ServeHTTP(sw, r)
+			sw.secure() // in case nothing was written
+			return
+		}
+		withSession.ServeHTTP(w, r)
 	})
 }
+
+// secureCookieWriter adds Secure to the console cookie before the headers go out.
+type secureCookieWriter struct {
+	http.ResponseWriter
+	done bool
+}
+
+func (w *secureCookieWriter) secure() {
+	if w.done {
+		return
+	}
+	w.done = true
+	cookies := w.Header()["Set-Cookie"]
+	for i, c := range cookies {
+		if strings.HasPrefix(c, consoleCookieName+"=") && !strings.Contains(c, "; Secure") {
+			cookies[i] = c + "; Secure"
+		}
+	}
+}
+
+func (w *secureCookieWriter) WriteHeader(code int) {
+	w.secure()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *secureCookieWriter) Write(b []byte) (int, error) {
+	w.secure()
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *secureCookieWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // sameOrigin refuses a state-changing request that a browser says came from another site
 // (Sec-Fetch-Site, else Origin against Host), with a 403 page that says why. Behind a reverse

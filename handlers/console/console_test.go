@@ -2,11 +2,14 @@ package console_test
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -570,5 +573,37 @@ func TestDashboardAndStatic(t *testing.T) {
 	}
 	if s := b.get(strings.Replace(assets[0], "/static/", "/static/000000000000", 1)); s.Status != http.StatusNotFound {
 		t.Errorf("a stale hash must be 404, got %d", s.Status)
+	}
+}
+
+// TestSessionCookieSecureOverTLS: over HTTPS the console cookie is Secure; and expired
+// sessions are pruned from the table.
+func TestSessionCookieSecureOverTLS(t *testing.T) {
+	app := webtest.Start(t, webtest.Options{})
+	app.CreateAccount(t, "root", "admin-password", "admin")
+	form := url.Values{"username": {"root"}, "password": {"admin-password"}}
+	req := httptest.NewRequest(http.MethodPost, "https://console.example/admin/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.TLS = &tls.ConnectionState{}
+	rec := httptest.NewRecorder()
+	app.Server.Config.Handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("login over TLS: %d %s", rec.Code, rec.Body)
+	}
+	c := rec.Header().Get("Set-Cookie")
+	if !strings.HasPrefix(c, "wxbind_console=") || !strings.Contains(c, "; Secure") || !strings.Contains(c, "HttpOnly") {
+		t.Fatalf("session cookie over TLS must be Secure and HttpOnly: %q", c)
+	}
+
+	newBrowser(t, app).login("root", "admin-password")
+	var before, after int64
+	app.DB.Gorm.Table("sessions").Count(&before)
+	app.DB.Gorm.Exec("UPDATE sessions SET expiry = ?", time.Now().Add(-time.Hour).UTC())
+	if err := app.Accounts.Prune(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	app.DB.Gorm.Table("sessions").Count(&after)
+	if before != 2 || after != 0 {
+		t.Fatalf("sessions before prune %d (want 2), after %d (want 0)", before, after)
 	}
 }

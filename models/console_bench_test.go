@@ -1,0 +1,105 @@
+package models_test
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"wxbind/models"
+	"wxbind/models/modelstest"
+)
+
+const benchAppID = "wxbench"
+
+// BenchmarkListAccounts measures the console's users list on MariaDB with a million accounts
+// (BENCH_ACCOUNTS to change it), a third of them bound. Every page is a keyset read; none
+// counts the table. Run:
+//
+//	go test ./models -run '^$' -bench ListAccounts -benchtime 200x
+func BenchmarkListAccounts(b *testing.B) {
+	n := 1_000_000
+	if v := os.Getenv("BENCH_ACCOUNTS"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	db := modelstest.Open(b, models.DriverMySQL)
+	start := time.Now()
+	seedAccounts(b, db, n)
+	b.Logf("seeded %d accounts in %s", n, time.Since(start).Round(time.Millisecond))
+	store := models.NewStore(db.Gorm)
+	ctx := context.Background()
+	mid := uint64(n / 2)
+
+	cases := []struct {
+		name string
+		f    models.AccountFilter
+		min  int // rows the page must hold, so a broken query cannot look fast
+	}{
+		{"first page", models.AccountFilter{}, 50},
+		{"page in the middle", models.AccountFilter{BeforeID: mid}, 50},
+		{"last page", models.AccountFilter{BeforeID: 30}, 29},
+		{"role staff", models.AccountFilter{Role: models.RoleStaff}, 50},
+		{"bound only", models.AccountFilter{Bind: models.BindBound}, 50},
+		{"unbound only, middle", models.AccountFilter{Bind: models.BindUnbound, BeforeID: mid}, 50},
+		{"search username prefix", models.AccountFilter{Query: "user05000"}, 10},
+		{"search nickname prefix", models.AccountFilter{Query: "Nick 77778"}, 1},
+		{"search openid prefix", models.AccountFilter{Query: "obench00000000000000000033333"}, 1},
+		{"search, no match", models.AccountFilter{Query: "zzz-nobody"}, 0},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			f := c.f
+			f.AppID, f.Limit = benchAppID, 50
+			for b.Loop() {
+				rows, err := store.ListAccounts(ctx, f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(rows) < c.min {
+					b.Fatalf("%s: %d rows, want at least %d", c.name, len(rows), c.min)
+				}
+			}
+		})
+	}
+	b.Run("wechat users, middle", func(b *testing.B) {
+		for b.Loop() {
+			rows, err := store.ListIdentities(ctx, models.IdentityFilter{AppID: benchAppID, BeforeID: mid / 3, Limit: 50})
+			if err != nil || len(rows) != 50 {
+				b.Fatalf("%d rows, %v", len(rows), err)
+			}
+		}
+	})
+}
+
+// seedAccounts inserts n accounts user0000001… in a few set-based statements; every third is
+// bound to a WeChat identity with nickname "Nick <id>" and openid obench<id, 24 digits>, and
+// every thousandth is staff.
+func seedAccounts(b *testing.B, db modelstest.DB, n int) {
+	b.Helper()
+	exec := func(q string, args ...any) {
+		b.Helper()
+		if err := db.Gorm.Exec(q, args...).Error; err != nil {
+			b.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec("CREATE TEMPORARY TABLE digits (i INT NOT NULL)")
+	exec("INSERT INTO digits VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)")
+	exec(`CREATE TEMPORARY TABLE seq (n INT NOT NULL PRIMARY KEY)`)
+	exec(`INSERT INTO seq SELECT 1 + a.i + 10*b.i + 100*c.i + 1000*d.i + 10000*e.i + 100000*f.i + 1000000*g.i
+		FROM digits a, digits b, digits c, digits d, digits e, digits f, digits g
+		WHERE a.i + 10*b.i + 100*c.i + 1000*d.i + 10000*e.i + 100000*f.i + 1000000*g.i < ?`, n)
+	now := time.Now().UTC()
+	exec(`INSERT INTO accounts (username, name, password_hash, role, status, created_at, updated_at)
+		SELECT CONCAT('user', LPAD(n, 7, '0')), CONCAT('Name ', n), 'x',
+		       CASE WHEN n % 1000 = 0 THEN 'staff' ELSE 'user' END, 'active', ?, ? FROM seq ORDER BY n`, now, now)
+	exec(`INSERT INTO wechat_identities (appid, openid, nickname, account_id, bound_at, last_login_at, last_seen_at, created_at, updated_at)
+		SELECT ?, CONCAT('obench', LPAD(id, 24, '0')), CONCAT('Nick ', id), id, ?, ?, ?, ?, ?
+		FROM accounts WHERE id % 3 = 0 ORDER BY id`, benchAppID, now, now, now, now, now)
+	exec("ANALYZE TABLE accounts, wechat_identities")
+	var got int64
+	db.Gorm.Table("accounts").Count(&got)
+	if got != int64(n) {
+		b.Fatalf("seeded %d accounts, want %d", got, n)
+	}
+}
