@@ -40,6 +40,12 @@ type config struct {
 	// PublicURL is the server's address as mini-programs reach it (PUBLIC_URL), which
 	// uploaded avatars' URLs start with.
 	PublicURL string
+	// ConsoleSecureCookies marks console cookies Secure (CONSOLE_SECURE_COOKIES=1, or a
+	// PUBLIC_URL on https), for a console behind a TLS-terminating proxy.
+	ConsoleSecureCookies bool
+	// ConsoleTrustedOrigins may post console forms besides the request's own Host
+	// (CONSOLE_TRUSTED_ORIGINS, comma-separated, e.g. https://admin.example.com).
+	ConsoleTrustedOrigins []string
 }
 
 // loadConfig reads the environment through getenv. It reads no file and creates nothing.
@@ -106,6 +112,24 @@ func loadConfig(getenv func(string) string) (config, error) {
 			errs = append(errs, fmt.Errorf("PUBLIC_URL=%q: use the server's http(s) address, e.g. https://api.example.com", v))
 		}
 		c.PublicURL = v
+	}
+	switch v := getenv("CONSOLE_SECURE_COOKIES"); v {
+	case "", "0", "false":
+		c.ConsoleSecureCookies = strings.HasPrefix(c.PublicURL, "https://")
+	case "1", "true":
+		c.ConsoleSecureCookies = true
+	default:
+		errs = append(errs, fmt.Errorf("CONSOLE_SECURE_COOKIES=%q: use 1 or leave it unset", v))
+	}
+	for _, o := range strings.Split(getenv("CONSOLE_TRUSTED_ORIGINS"), ",") {
+		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o == "" {
+			continue
+		}
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+			errs = append(errs, fmt.Errorf("CONSOLE_TRUSTED_ORIGINS: %q is not an origin like https://admin.example.com", o))
+			continue
+		}
+		c.ConsoleTrustedOrigins = append(c.ConsoleTrustedOrigins, o)
 	}
 	switch v := getenv("SANDBOX"); v {
 	case "", "0", "false":

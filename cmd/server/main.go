@@ -182,7 +182,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer)
 	}
 
 	gin.SetMode(gin.ReleaseMode)
-	handler, err := web.NewHandler(web.Deps{UserData: userData, PublicURL: cfg.PublicURL, Accounts: accounts, Store: store, Logger: log, TrustedProxies: cfg.TrustedProxies, Sandbox: cfg.sandboxMode()})
+	handler, err := web.NewHandler(web.Deps{UserData: userData, PublicURL: cfg.PublicURL, Accounts: accounts, Store: store, Logger: log, TrustedProxies: cfg.TrustedProxies, Sandbox: cfg.sandboxMode(),
+		SecureCookies: cfg.ConsoleSecureCookies, TrustedOrigins: cfg.ConsoleTrustedOrigins})
 	if err != nil {
 		return err
 	}
