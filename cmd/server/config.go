@@ -46,6 +46,9 @@ type config struct {
 	// ConsoleTrustedOrigins may post console forms besides the request's own Host
 	// (CONSOLE_TRUSTED_ORIGINS, comma-separated, e.g. https://admin.example.com).
 	ConsoleTrustedOrigins []string
+	// PprofAddr serves net/http/pprof on this loopback address (PPROF_ADDR), for profiling
+	// under load; unset, there is no profiling endpoint.
+	PprofAddr string
 }
 
 // loadConfig reads the environment through getenv. It reads no file and creates nothing.
@@ -97,6 +100,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 			if p = strings.TrimSpace(p); p != "" {
 				c.TrustedProxies = append(c.TrustedProxies, p)
 			}
+		}
+	}
+	if c.PprofAddr = strings.TrimSpace(getenv("PPROF_ADDR")); c.PprofAddr != "" {
+		if err := checkPprofAddr(c.PprofAddr); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	c.WatermarkWindow = account.DefaultWatermarkWindow

@@ -141,6 +141,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer)
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cfg.PprofAddr != "" {
+		if err := startPprof(ctx, cfg.PprofAddr, log); err != nil {
+			return err
+		}
+	}
 
 	secret, err := cfg.secretKey()
 	if err != nil {

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// request builds worker w's next request; check judges its answer (status and body).
+type phase struct {
+	name    string
+	target  int // the process whose memory is sampled
+	request func(w int, rng *rand.Rand) (*http.Request, error)
+	check   func(status int, body []byte) error
+}
+
+// result is one phase's measurement.
+type result struct {
+	name      string
+	requests  int // answered and judged ok
+	errors    int
+	firstErrs []string
+	elapsed   time.Duration
+	p50, p99  time.Duration
+	maxRSS    int64 // kB, the most the target process held while loaded
+}
+
+func (r result) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+
+// run drives conns workers for warmup (not counted) and then duration, each sending its next
+// request as soon as the previous one is answered, over its own keep-alive connection.
+func (p phase) run(ctx context.Context, client *http.Client, conns int, warmup, duration time.Duration) result {
+	type tally struct {
+		lat    []time.Duration
+		errors int
+		errs   []string
+	}
+	tallies := make([]tally, conns)
+	start := time.Now()
+	measureFrom := start.Add(warmup)
+	end := measureFrom.Add(duration)
+	ctx, cancel := context.WithDeadline(ctx, end.Add(10*time.Second))
+	defer cancel()
+
+	memCtx, stopMem := context.WithCancel(ctx)
+	maxRSS := make(chan int64, 1)
+	go func() { maxRSS <- sampleRSS(memCtx, p.target, measureFrom) }()
+
+	var wg sync.WaitGroup
+	for w := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), uint64(start.UnixNano())))
+			t := &tallies[w]
+			t.lat = make([]time.Duration, 0, 4096)
+			for {
+				sent := time.Now()
+				if sent.After(end) || ctx.Err() != nil {
+					return
+				}
+				err := p.once(ctx, client, w, rng)
+				took := time.Since(sent)
+				if sent.Before(measureFrom) {
+					continue
+				}
+				if err != nil {
+					t.errors++
+					if len(t.errs) < 3 {
+						t.errs = append(t.errs, err.Error())
+					}
+					continue
+				}
+				t.lat = append(t.lat, took)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(measureFrom)
+	stopMem()
+
+	r := result{name: p.name, elapsed: elapsed, maxRSS: <-maxRSS}
+	var all []time.Duration
+	for _, t := range tallies {
+		all = append(all, t.lat...)
+		r.errors += t.errors
+		for _, e := range t.errs {
+			if len(r.firstErrs) < 5 && !slices.Contains(r.firstErrs, e) {
+				r.firstErrs = append(r.firstErrs, e)
+			}
+		}
+	}
+	r.requests = len(all)
+	slices.Sort(all)
+	r.p50, r.p99 = percentile(all, 0.50), percentile(all, 0.99)
+	return r
+}
+
+func (p phase) once(ctx context.Context, client *http.Client, w int, rng *rand.Rand) error {
+	req, err := p.request(w, rng)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req.WithContext(ctx))
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	return p.check(resp.StatusCode, body)
+}
+
+func percentile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(q*float64(len(sorted))))]
+}
+
+// sampleRSS polls the process's resident memory every 100 ms from since until ctx ends and
+// returns the highest VmRSS seen, in kB.
+func sampleRSS(ctx context.Context, pid int, since time.Time) int64 {
+	var most int64
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return most
+		case now := <-tick.C:
+			if now.Before(since) {
+				continue
+			}
+			if kb := procStatusKB(pid, "VmRSS"); kb > most {
+				most = kb
+			}
+		}
+	}
+}
+
+// procStatusKB reads one "Name:   123 kB" line of /proc/PID/status; 0 when unreadable.
+func procStatusKB(pid int, name string) int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+":"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
+}

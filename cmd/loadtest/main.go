@@ -1,0 +1,714 @@
+// Command loadtest measures the server under load on MariaDB, against a bare Gin handler on the
+// same database, and prints the results as a Markdown table for docs/benchmarks.md.
+//
+// It builds cmd/server, makes a throwaway database, fills it with `server demo -accounts N`,
+// starts the server (with WECHAT_API_BASE pointing at a fake WeChat it runs itself) and a
+// baseline process (`loadtest baseline`), then loads each endpoint with a fixed number of
+// connections for a fixed time. Everything listens on 127.0.0.1 only.
+//
+//	go run ./cmd/loadtest                            # 1,000,000 accounts, 15 s per phase
+//	go run ./cmd/loadtest -accounts 10000 -duration 5s
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	gomysql "github.com/go-sql-driver/mysql"
+)
+
+// The fake mini-program the server is configured for.
+const (
+	loadAppID  = "wxloadtest000001"
+	loadSecret = "loadtest-secret-0123456789abcdef"
+	loadAdmin  = "loadtest-admin"
+)
+
+type options struct {
+	dsn       string
+	database  string
+	accounts  int
+	duration  time.Duration
+	warmup    time.Duration
+	conns     int
+	profile   string
+	serverEnv []string
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "baseline" {
+		if err := runBaseline(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "baseline:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	var o options
+	flag.StringVar(&o.dsn, "dsn", "root@unix(/run/mysqld/mysqld.sock)/", "MariaDB/MySQL server DSN (its database part is ignored); the user must be able to create and drop databases")
+	flag.StringVar(&o.database, "db", "", "use this database and keep it afterwards (a rerun then skips most of the fill); default: a throwaway one, dropped at the end")
+	flag.IntVar(&o.accounts, "accounts", 1_000_000, "demo accounts in the database")
+	flag.DurationVar(&o.duration, "duration", 15*time.Second, "measured time per phase")
+	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured load before each phase")
+	flag.IntVar(&o.conns, "conns", 64, "concurrent connections")
+	flag.StringVar(&o.profile, "profile", "", "directory for the server's CPU profile per phase and a heap profile (serves pprof on loopback via PPROF_ADDR)")
+	flag.Func("server-env", "KEY=VALUE added to the server's environment (repeatable)", func(s string) error {
+		if !strings.Contains(s, "=") {
+			return errors.New("want KEY=VALUE")
+		}
+		o.serverEnv = append(o.serverEnv, s)
+		return nil
+	})
+	flag.Parse()
+	if o.accounts < 1 || o.conns < 1 || o.duration <= 0 {
+		fmt.Fprintln(os.Stderr, "loadtest: -accounts, -conns and -duration must be positive")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options) error {
+	started := time.Now()
+	tmp, err := os.MkdirTemp("", "wxbind-loadtest-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	serverBin := filepath.Join(tmp, "server")
+	logf("building cmd/server")
+	if err := buildServer(ctx, serverBin); err != nil {
+		return err
+	}
+
+	dbDSN, dropDB, err := prepareDatabase(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer dropDB()
+
+	wx, err := startFakeWeChat(loadAppID, loadSecret)
+	if err != nil {
+		return err
+	}
+	defer wx.close()
+
+	adminPassword := randomHex(12)
+	env := []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + os.TempDir(),
+		"DB_DRIVER=mysql", "DB_DSN=" + dbDSN, "DATA_DIR=" + filepath.Join(tmp, "data"),
+		"WECHAT_APPID=" + loadAppID, "WECHAT_SECRET=" + loadSecret, "WECHAT_API_BASE=" + wx.url,
+		"SECRET_KEY=" + randomHex(32),
+		"ADMIN_USERNAME=" + loadAdmin, "ADMIN_PASSWORD=" + adminPassword,
+	}
+
+	logf("filling the database: server demo -accounts %d", o.accounts)
+	fillStart := time.Now()
+	demo := exec.CommandContext(ctx, serverBin, "demo", "-accounts", strconv.Itoa(o.accounts))
+	demo.Env = append(env, "LOG_LEVEL=warn")
+	demo.Stdout, demo.Stderr = os.Stderr, os.Stderr
+	if err := demo.Run(); err != nil {
+		return fmt.Errorf("server demo: %w", err)
+	}
+	fill := time.Since(fillStart)
+
+	serverAddr, err := freeLoopbackAddr()
+	if err != nil {
+		return err
+	}
+	serverEnv := append(append([]string{}, env...), "HTTP_ADDR="+serverAddr)
+	var pprofAddr string
+	if o.profile != "" {
+		if err := os.MkdirAll(o.profile, 0o755); err != nil {
+			return err
+		}
+		if pprofAddr, err = freeLoopbackAddr(); err != nil {
+			return err
+		}
+		serverEnv = append(serverEnv, "PPROF_ADDR="+pprofAddr)
+	}
+	serverEnv = append(serverEnv, o.serverEnv...)
+	serverLog := filepath.Join(tmp, "server.log")
+	server, err := startProcess(ctx, serverBin, nil, serverEnv, serverLog)
+	if err != nil {
+		return err
+	}
+	defer server.stop()
+	serverURL := "http://" + serverAddr
+	if err := waitFor(ctx, serverURL+"/readyz", server); err != nil {
+		return fmt.Errorf("server did not get ready: %w\n%s", err, tail(serverLog))
+	}
+
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	baseAddr, err := freeLoopbackAddr()
+	if err != nil {
+		return err
+	}
+	baseLog := filepath.Join(tmp, "baseline.log")
+	base, err := startProcess(ctx, self, []string{"baseline", "-dsn", dbDSN, "-addr", baseAddr}, env, baseLog)
+	if err != nil {
+		return err
+	}
+	defer base.stop()
+	baseURL := "http://" + baseAddr
+	if err := waitFor(ctx, baseURL+"/read?id=1", base); err != nil {
+		return fmt.Errorf("baseline did not get ready: %w\n%s", err, tail(baseLog))
+	}
+
+	transport := &http.Transport{
+		MaxIdleConns: o.conns * 2, MaxIdleConnsPerHost: o.conns, MaxConnsPerHost: o.conns,
+		IdleConnTimeout: time.Minute, DisableCompression: true,
+	}
+	client := &http.Client{Transport: transport, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	tokens := &tokenPool{}
+	phases := []phase{
+		{name: "baseline: one indexed read", target: base.pid(),
+			request: func(_ int, rng *mrand.Rand) (*http.Request, error) {
+				return http.NewRequest(http.MethodGet, baseURL+"/read?id="+strconv.Itoa(1+rng.IntN(o.accounts)), nil)
+			}, check: wantCode1},
+		{name: "baseline: one insert", target: base.pid(),
+			request: func(int, *mrand.Rand) (*http.Request, error) {
+				return http.NewRequest(http.MethodPost, baseURL+"/insert", nil)
+			}, check: wantCode1},
+		{name: "checkBind (bound user)", target: server.pid(),
+			request: func(_ int, rng *mrand.Rand) (*http.Request, error) {
+				return http.NewRequest(http.MethodGet, serverURL+"/mobileApi/user/checkBind?code=demo:"+strconv.Itoa(1+rng.IntN(o.accounts)), nil)
+			}, check: func(status int, body []byte) error {
+				if err := wantCode1(status, body); err != nil {
+					return err
+				}
+				tokens.offer(body)
+				return nil
+			}},
+		{name: "info (with a token)", target: server.pid(),
+			request: func(_ int, rng *mrand.Rand) (*http.Request, error) {
+				req, err := http.NewRequest(http.MethodGet, serverURL+"/mobileApi/user/info", nil)
+				if err == nil {
+					req.Header.Set("Authorization", "Bearer "+tokens.pick(rng))
+				}
+				return req, err
+			}, check: wantCode1},
+	}
+	results := map[string]result{}
+	order := []string{}
+	for _, p := range phases {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if p.name == "info (with a token)" && tokens.size() == 0 {
+			logf("skipping %s: checkBind gave no token", p.name)
+			continue
+		}
+		results[p.name] = measure(ctx, p, client, o, pprofAddr)
+		order = append(order, p.name)
+	}
+
+	consoleNote := ""
+	consoleClient, err := consoleLogin(ctx, transport, serverURL, adminPassword)
+	switch {
+	case errors.Is(err, errNoConsole):
+		consoleNote = "the console users page was not measured: " + err.Error()
+		logf("%s", consoleNote)
+	case err != nil:
+		return fmt.Errorf("console login: %w\n%s", err, tail(serverLog))
+	default:
+		for _, p := range []phase{
+			{name: "console users page (first page)", target: server.pid(),
+				request: func(int, *mrand.Rand) (*http.Request, error) {
+					return http.NewRequest(http.MethodGet, serverURL+"/admin/users", nil)
+				}, check: wantPage},
+			{name: "console users page (random keyset page)", target: server.pid(),
+				request: func(_ int, rng *mrand.Rand) (*http.Request, error) {
+					return http.NewRequest(http.MethodGet, serverURL+"/admin/users?before="+strconv.Itoa(100+rng.IntN(o.accounts)), nil)
+				}, check: wantPage},
+		} {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			results[p.name] = measure(ctx, p, consoleClient, o, pprofAddr)
+			order = append(order, p.name)
+		}
+	}
+	if pprofAddr != "" {
+		saveProfile(ctx, pprofAddr, "/debug/pprof/heap", filepath.Join(o.profile, "heap.pprof"))
+	}
+	hwm, rss := procStatusKB(server.pid(), "VmHWM"), procStatusKB(server.pid(), "VmRSS")
+	baseHWM := procStatusKB(base.pid(), "VmHWM")
+	if n := countErrors(results); n > 0 {
+		logf("%d requests failed; server log tail:\n%s", n, tail(serverLog))
+	}
+
+	r := report{
+		opts: o, results: results, order: order, fill: fill, total: time.Since(started),
+		serverHWM: hwm, serverRSS: rss, baselineHWM: baseHWM, consoleNote: consoleNote,
+		wechatCalls: wx.calls.Load(),
+	}
+	r.machine, r.mysql = machineFacts(ctx, dbDSN)
+	r.print(os.Stdout)
+	return nil
+}
+
+// measure runs one phase, with the server's CPU profile alongside when asked for.
+func measure(ctx context.Context, p phase, client *http.Client, o options, pprofAddr string) result {
+	logf("phase %q: %d connections, %s warm-up, %s measured", p.name, o.conns, o.warmup, o.duration)
+	var wg sync.WaitGroup
+	if pprofAddr != "" && !strings.HasPrefix(p.name, "baseline") {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case <-time.After(o.warmup):
+			case <-ctx.Done():
+				return
+			}
+			secs := max(1, int(o.duration.Seconds())-1)
+			name := strings.NewReplacer(" ", "-", "(", "", ")", "", ":", "").Replace(p.name)
+			saveProfile(ctx, pprofAddr, fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), filepath.Join(o.profile, name+".cpu.pprof"))
+		}()
+	}
+	r := p.run(ctx, client, o.conns, o.warmup, o.duration)
+	wg.Wait()
+	logf("  %.0f requests/s, p50 %s, p99 %s, %d errors", r.rps(), ms(r.p50), ms(r.p99), r.errors)
+	for _, e := range r.firstErrs {
+		logf("  error: %s", e)
+	}
+	return r
+}
+
+func saveProfile(ctx context.Context, addr, path, file string) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		logf("profile %s: %v", path, err)
+		return
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(file)
+	if err != nil {
+		logf("profile: %v", err)
+		return
+	}
+	defer f.Close()
+	io.Copy(f, resp.Body)
+}
+
+func countErrors(results map[string]result) int {
+	n := 0
+	for _, r := range results {
+		n += r.errors
+	}
+	return n
+}
+
+var codeOK = []byte(`"code":1`)
+
+func wantCode1(status int, body []byte) error {
+	if status != http.StatusOK || !bytes.Contains(body, codeOK) {
+		return fmt.Errorf("HTTP %d: %.200s", status, body)
+	}
+	return nil
+}
+
+func wantPage(status int, body []byte) error {
+	if status != http.StatusOK || !bytes.Contains(body, []byte("demo0")) {
+		return fmt.Errorf("HTTP %d: %.200s", status, body)
+	}
+	return nil
+}
+
+// tokenPool keeps some of the login tokens checkBind handed out, for the info phase.
+type tokenPool struct {
+	mu     sync.Mutex
+	tokens []string
+}
+
+const maxTokens = 20000
+
+func (t *tokenPool) offer(body []byte) {
+	t.mu.Lock()
+	full := len(t.tokens) >= maxTokens
+	t.mu.Unlock()
+	if full {
+		return
+	}
+	var b struct {
+		Token string `json:"token"`
+	}
+	if json.Unmarshal(body, &b) != nil || b.Token == "" {
+		return
+	}
+	t.mu.Lock()
+	t.tokens = append(t.tokens, b.Token)
+	t.mu.Unlock()
+}
+
+func (t *tokenPool) size() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.tokens)
+}
+
+func (t *tokenPool) pick(rng *mrand.Rand) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.tokens[rng.IntN(len(t.tokens))]
+}
+
+var errNoConsole = errors.New("the server has no console login at POST /admin/login")
+
+// consoleLogin logs the admin in through the console's form and returns a client that carries
+// the session cookie.
+func consoleLogin(ctx context.Context, transport http.RoundTripper, serverURL, password string) (*http.Client, error) {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Transport: transport, Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	form := url.Values{"username": {loadAdmin}, "password": {password}, "next": {"/admin/users"}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, serverURL+"/admin/login", strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		return nil, errNoConsole
+	case resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound:
+		return nil, fmt.Errorf("POST /admin/login answered %d: %.300s", resp.StatusCode, body)
+	}
+	resp, err = c.Get(serverURL + "/admin/users")
+	if err != nil {
+		return nil, err
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return nil, fmt.Errorf("%w (GET /admin/users is 404)", errNoConsole)
+	}
+	if err := wantPage(resp.StatusCode, body); err != nil {
+		return nil, fmt.Errorf("GET /admin/users after login: %w", err)
+	}
+	return c, nil
+}
+
+// ---- processes and the database
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s "+format+"\n", append([]any{time.Now().UTC().Format("15:04:05")}, args...)...)
+}
+
+func buildServer(ctx context.Context, out string) error {
+	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return fmt.Errorf("go env GOMOD: %w", err)
+	}
+	root := filepath.Dir(strings.TrimSpace(string(gomod)))
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/server")
+	cmd.Dir = root
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("building cmd/server in %s: %w", root, err)
+	}
+	return nil
+}
+
+// prepareDatabase creates the database (throwaway unless -db names one) and returns its DSN and
+// what removes it.
+func prepareDatabase(ctx context.Context, o options) (string, func(), error) {
+	cfg, err := gomysql.ParseDSN(o.dsn)
+	if err != nil {
+		return "", nil, fmt.Errorf("-dsn: %w", err)
+	}
+	cfg.DBName = ""
+	admin, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		return "", nil, err
+	}
+	name, keep := o.database, o.database != ""
+	if !keep {
+		name = "wxbind_loadtest_" + randomHex(4)
+	}
+	if strings.ContainsAny(name, "`\\/. ") {
+		admin.Close()
+		return "", nil, fmt.Errorf("-db %q: use letters, digits and _", name)
+	}
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("creating database %s: %w", name, err)
+	}
+	logf("database %s (%s)", name, map[bool]string{true: "kept afterwards", false: "dropped at the end"}[keep])
+	drop := func() {
+		defer admin.Close()
+		if keep {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+name+"`"); err != nil {
+			logf("dropping %s: %v", name, err)
+		}
+	}
+	cfg.DBName = name
+	return cfg.FormatDSN(), drop, nil
+}
+
+type process struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	log  *os.File
+}
+
+func startProcess(ctx context.Context, bin string, args, env []string, logFile string) (*process, error) {
+	f, err := os.Create(logFile)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	p := &process{cmd: cmd, done: make(chan struct{}), log: f}
+	go func() { cmd.Wait(); close(p.done) }()
+	return p, nil
+}
+
+func (p *process) pid() int { return p.cmd.Process.Pid }
+
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// stop asks the process to finish with SIGTERM and kills it if it has not after 15 s.
+func (p *process) stop() {
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(15 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+	}
+	p.log.Close()
+}
+
+func waitFor(ctx context.Context, u string, p *process) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		if p.exited() {
+			return errors.New("the process exited")
+		}
+		resp, err := http.Get(u)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("%s did not answer 200 within 2 minutes", u)
+}
+
+func freeLoopbackAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func tail(file string) string {
+	b, _ := os.ReadFile(file)
+	if len(b) > 1500 {
+		b = b[len(b)-1500:]
+	}
+	return string(b)
+}
+
+// ---- the report
+
+type machine struct {
+	cpus     int
+	cpuModel string
+	memTotal string
+	load     string
+	kernel   string
+}
+
+type mysqlFacts struct {
+	version    string
+	bufferPool string
+	accounts   int64
+}
+
+func machineFacts(ctx context.Context, dsn string) (machine, mysqlFacts) {
+	m := machine{cpus: runtime.NumCPU()}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "model name"); ok {
+				m.cpuModel = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	if kb := procMemTotal(); kb > 0 {
+		m.memTotal = fmt.Sprintf("%.1f GiB", float64(kb)/1024/1024)
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		m.load = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.kernel = strings.TrimSpace(string(b))
+	}
+	var f mysqlFacts
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return m, f
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&f.version)
+	var bp int64
+	if db.QueryRowContext(ctx, "SELECT @@innodb_buffer_pool_size").Scan(&bp) == nil {
+		f.bufferPool = fmt.Sprintf("%d MiB", bp>>20)
+	}
+	db.QueryRowContext(ctx, "SELECT COUNT(*) FROM accounts").Scan(&f.accounts)
+	return m, f
+}
+
+func procMemTotal() int64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+type report struct {
+	opts                              options
+	results                           map[string]result
+	order                             []string
+	fill, total                       time.Duration
+	serverHWM, serverRSS, baselineHWM int64
+	consoleNote                       string
+	wechatCalls                       int64
+	machine                           machine
+	mysql                             mysqlFacts
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+func (r report) print(w io.Writer) {
+	m := r.machine
+	fmt.Fprintf(w, "\n## Load test %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(w, "- machine: %d CPUs (%s), %s RAM, Linux %s; load average before the report %s\n", m.cpus, m.cpuModel, m.memTotal, m.kernel, m.load)
+	fmt.Fprintf(w, "- database: MariaDB/MySQL %s, innodb_buffer_pool_size %s, %d accounts (filled in %s)\n",
+		r.mysql.version, r.mysql.bufferPool, r.mysql.accounts, r.fill.Round(time.Second))
+	fmt.Fprintf(w, "- load: %d connections from 127.0.0.1, %s warm-up + %s measured per phase; whole run %s; the fake WeChat answered %d jscode2session calls\n\n",
+		r.opts.conns, r.opts.warmup, r.opts.duration, r.total.Round(time.Second), r.wechatCalls)
+	fmt.Fprintln(w, "| phase | requests/s | p50 | p99 | errors | ratio to baseline | target | met |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---|---|")
+	read, insert := r.results["baseline: one indexed read"], r.results["baseline: one insert"]
+	for _, name := range r.order {
+		res := r.results[name]
+		ratio, target, met := "—", "", ""
+		switch name {
+		case "checkBind (bound user)":
+			q := res.rps() / insert.rps()
+			ratio = fmt.Sprintf("%.2f× insert", q)
+			target, met = "≥ 0.5× insert", yes(q >= 0.5)
+		case "info (with a token)":
+			q := res.rps() / read.rps()
+			ratio = fmt.Sprintf("%.2f× read", q)
+			target, met = "≥ 0.6× read, p99 < 20 ms", yes(q >= 0.6 && res.p99 < 20*time.Millisecond)
+		case "console users page (first page)", "console users page (random keyset page)":
+			ratio = fmt.Sprintf("%.2f× read", res.rps()/read.rps())
+			target, met = "p50 < 50 ms", yes(res.p50 < 50*time.Millisecond)
+		}
+		fmt.Fprintf(w, "| %s | %.0f | %s | %s | %d | %s | %s | %s |\n", name, res.rps(), ms(res.p50), ms(res.p99), res.errors, ratio, target, met)
+	}
+	fmt.Fprintf(w, "\n- server resident memory: VmHWM %.1f MiB (peak), VmRSS %.1f MiB at the end, highest VmRSS sampled under load %.1f MiB; target < 100 MB: %s\n",
+		float64(r.serverHWM)/1024, float64(r.serverRSS)/1024, float64(maxServerRSS(r))/1024, yes(r.serverHWM*1024 < 100_000_000))
+	fmt.Fprintf(w, "- baseline process VmHWM %.1f MiB\n", float64(r.baselineHWM)/1024)
+	if r.consoleNote != "" {
+		fmt.Fprintf(w, "- %s\n", r.consoleNote)
+	}
+}
+
+func maxServerRSS(r report) int64 {
+	var most int64
+	for _, name := range r.order {
+		if !strings.HasPrefix(name, "baseline") && r.results[name].maxRSS > most {
+			most = r.results[name].maxRSS
+		}
+	}
+	return most
+}
+
+func yes(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "**no**"
+}
