@@ -297,6 +297,17 @@ func loginAPI(t *testing.T, driver string, seen map[string]map[int]bool) {
 	c.do(exchange{name: "checkBind for a disabled account", method: "GET", path: checkBind(wechattest.Code("carol-phone")), wantStatus: 403, wantReason: "account_disabled"})
 	c.do(exchange{name: "info with a disabled account's token", method: "GET", path: "/mobileApi/user/info", token: carol, wantStatus: 401})
 
+	// Five wrong passwords for one username lock it for a while, with Retry-After.
+	app.CreateAccount(t, "frank", "correct-horse", "user")
+	for i := range 5 {
+		c.do(exchange{name: fmt.Sprintf("bind with wrong password #%d", i+1), method: "POST", path: "/mobileApi/user/bind", body: map[string]any{"code": wechattest.Code("frank-phone"), "username": "frank", "password": "guess-" + fmt.Sprint(i)}, wantStatus: 401, wantReason: "wrong_password"})
+	}
+	locked := c.app.Do(t, http.MethodPost, "/mobileApi/user/bind", map[string]any{"code": wechattest.Code("frank-phone"), "username": "frank", "password": "correct-horse"})
+	if locked.Status != 429 || locked.Header.Get("Retry-After") == "" {
+		t.Fatalf("bind after five wrong passwords: want 429 with Retry-After, got %d %v %s", locked.Status, locked.Header, locked.Raw)
+	}
+	c.do(exchange{name: "bind while locked out", method: "POST", path: "/mobileApi/user/bind", body: map[string]any{"code": wechattest.Code("frank-phone"), "username": "frank", "password": "correct-horse"}, wantStatus: 429, wantReason: "too_many_attempts"})
+
 	again := c.do(exchange{name: "checkBind bound", method: "GET", path: checkBind(wechattest.Code("alice-phone")), wantStatus: 200})
 	token, _ := again["token"].(string)
 	if again["code"] != 1.0 || token == "" {
@@ -354,6 +365,15 @@ func userDataAPI(t *testing.T, driver string, seen map[string]map[int]bool) {
 		}
 		c.do(exchange{name: "phone without a code", method: "POST", path: "/mobileApi/user/phone", token: token, body: map[string]any{}, wantStatus: 400})
 		c.do(exchange{name: "phone with a body that is not JSON", method: "POST", path: "/mobileApi/user/phone", token: token, body: "{", wantStatus: 400, invalidRequest: true})
+	})
+
+	t.Run("profile from legacy encryptedData", func(t *testing.T) {
+		c := *c
+		c.t = t
+		got := c.do(exchange{name: "profile with encryptedData that does not decrypt", method: "POST", path: "/mobileApi/user/profile", token: token, body: map[string]any{"encryptedData": "bm90IHJlYWxseQ==", "iv": "AAAAAAAAAAAAAAAAAAAAAA=="}, wantStatus: 400})
+		if got["reason"] == "invalid_nickName" {
+			t.Skip("profile ignores encryptedData: not built yet (issue 4); this test runs once it is")
+		}
 	})
 
 	t.Run("checkSession", func(t *testing.T) {
