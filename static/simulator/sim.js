@@ -145,6 +145,8 @@
     $('user-username').textContent = userInfo.username;
     $('user-openid').textContent = userInfo.openId;
     $('profile-nick').value = userInfo.nickName || '';
+    $('user-phone').textContent = userInfo.phone || '';
+    $('user-phone-row').hidden = !userInfo.phone;
     const avatar = $('user-avatar');
     avatar.hidden = !userInfo.avatarUrl;
     if (userInfo.avatarUrl) avatar.src = userInfo.avatarUrl;
@@ -213,6 +215,30 @@
     }
   }
 
+  // The phone-number button gives a one-time code; the sandbox's code "sandbox:NUMBER"
+  // stands for WeChat vouching for NUMBER.
+  async function sharePhone() {
+    const number = $('phone-number').value.trim();
+    const res = await api('POST', '/mobileApi/user/phone', { code: 'sandbox:' + number });
+    if (expired(res)) return;
+    if (res.code === 1) {
+      render(Object.assign({}, state.userInfo, { phone: res.phone, countryCode: res.countryCode }), state.menuList);
+      toast('Phone +' + res.countryCode + ' ' + res.phone);
+    } else {
+      toast(res.reason === 'not_found' ? 'This server has no phone API yet' : res.msg);
+    }
+  }
+
+  async function checkSession() {
+    const res = await api('GET', '/mobileApi/user/checkSession');
+    if (expired(res)) return;
+    if (res.code === 1) {
+      toast(res.valid ? 'Session valid' : 'Session expired: wx.login again');
+    } else {
+      toast(res.reason === 'not_found' ? 'This server has no checkSession API yet' : res.msg);
+    }
+  }
+
   async function logout() {
     const res = await api('POST', '/mobileApi/user/logout');
     if (res.code === 1 || res.code === 401) {
@@ -241,6 +267,8 @@
   on('bind-submit', bind);
   on('info-refresh', refresh);
   on('profile-save', saveNickname);
+  on('phone-share', sharePhone);
+  on('check-session', checkSession);
   on('logout', logout);
   on('unbind', unbind);
   $('login-back').addEventListener('click', () => restart(''));
