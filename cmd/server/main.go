@@ -195,7 +195,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer)
 	go pruneLoop(ctx, accounts, log)
 	srv := web.NewServer(cfg.HTTPAddr, handler, log)
 	err = web.Serve(ctx, srv, func(addr net.Addr) {
-		log.Info("listening", "addr", addr.String(), "console", cfg.consoleURL(), "sandbox", cfg.sandboxMode())
+		attrs := []any{"addr", addr.String(), "console", cfg.consoleURL(), "sandbox", cfg.sandboxMode()}
+		if cfg.sandboxMode() { // a newcomer's next step: play the login flow in the browser
+			attrs = append(attrs, "simulator", strings.TrimSuffix(cfg.consoleURL(), "/admin/")+"/dev/simulator")
+		}
+		log.Info("listening", attrs...)
 	})
 	log.Info("stopped")
 	return err
