@@ -5,4 +5,8 @@ module.exports = {
   baseUrl: 'http://localhost:8080',
   // How long one request may take, in milliseconds.
   timeout: 10000,
+  // Only against a server in sandbox mode: log in as this made-up WeChat user (the code
+  // "sandbox:NAME") instead of with wx.login's code, which the sandbox would turn into a new
+  // user on every launch. Leave empty for a real server.
+  sandboxUser: '',
 };

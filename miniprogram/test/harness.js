@@ -40,7 +40,8 @@ function setPath(obj, keyPath, value) {
 // launch starts the mini-program as a phone would, held by WeChat user wechatName. Pass the
 // storage of an earlier launch to relaunch the same phone.
 // loginCode, when given, is what wx.login answers instead of the sandbox code.
-function launch({ wechatName, storage, baseUrl, loginCode = null }) {
+// settings override config.js for this launch.
+function launch({ wechatName, storage, baseUrl, loginCode = null, settings = {} }) {
   forgetModules();
   const shim = createWx({ wechatName, storage });
   shim.control.loginCode = loginCode;
@@ -51,7 +52,7 @@ function launch({ wechatName, storage, baseUrl, loginCode = null }) {
   global.getApp = () => app;
   global.Page = (def) => { pageDef = def; };
 
-  require(path.join(ROOT, 'config')).baseUrl = baseUrl || server().url;
+  Object.assign(require(path.join(ROOT, 'config')), { baseUrl: baseUrl || server().url }, settings);
   require(path.join(ROOT, 'app.js'));
   app.onLaunch();
 

@@ -162,3 +162,14 @@ test('login form checks for empty fields before calling the server', async () =>
   assert.equal(phone.seen.toasts.at(-1), 'Enter username and password');
   assert.equal(phone.seen.requests.length, before, 'no request for an empty username');
 });
+
+test('config.sandboxUser keeps one made-up WeChat user across launches (DevTools against a sandbox server)', async () => {
+  const user = uniqueName('devtools-user');
+  // DevTools hands out a different real code on every launch.
+  const first = launch({ wechatName: 'ignored', loginCode: 'real-code-1', settings: { sandboxUser: user } });
+  await first.open('pages/index/index');
+  const second = launch({ wechatName: 'ignored', loginCode: 'real-code-2', settings: { sandboxUser: user } });
+  await second.open('pages/index/index');
+  assert.equal(second.wx.getStorageSync('wxbind.pendingBind').openId, first.wx.getStorageSync('wxbind.pendingBind').openId, 'one WeChat user for both launches');
+  assert.match(second.seen.requests[0].url, new RegExp('code=sandbox%3A' + user));
+});

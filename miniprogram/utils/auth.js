@@ -2,6 +2,7 @@
 //   code 1   → bound: store the token, userInfo and menuList;
 //   code 301 → not bound: keep openId + bindTicket and open the login page to bind;
 //   code 0   → failure: toast msg.
+const config = require('../config');
 const { send, ApiError, toast } = require('./request');
 const session = require('./session');
 
@@ -10,7 +11,13 @@ const LOGIN_PAGE = '/pages/login/login';
 function wxLogin() {
   return new Promise((resolve, reject) => {
     wx.login({
-      success: (res) => (res.code ? resolve(res.code) : reject(new ApiError({ code: -1, msg: 'WeChat login failed; please retry', reason: 'wx_login' }))),
+      success: (res) => {
+        if (!res.code) {
+          reject(new ApiError({ code: -1, msg: 'WeChat login failed; please retry', reason: 'wx_login' }));
+        } else {
+          resolve(config.sandboxUser ? 'sandbox:' + config.sandboxUser : res.code);
+        }
+      },
       fail: () => reject(new ApiError({ code: -1, msg: 'WeChat login failed; please retry', reason: 'wx_login' })),
     });
   });
