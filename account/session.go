@@ -101,6 +101,12 @@ func (s *Service) Unbind(ctx context.Context, identityID uint64, actor Actor) er
 		if _, err := tx.RevokeLoginTokensOfIdentity(ctx, identityID, now); err != nil {
 			return err
 		}
+		if actor.Name == "" && actor.AccountID != nil {
+			// The mini-program's own unbind: name its user in the audit log, as the console does.
+			if a, err := tx.AccountByID(ctx, *actor.AccountID); err == nil {
+				actor.Name = a.Username
+			}
+		}
 		detail := "unbound from account"
 		if ident.AccountID != nil {
 			detail = "unbound from account " + itoa(*ident.AccountID)

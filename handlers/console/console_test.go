@@ -607,3 +607,22 @@ func TestSessionCookieSecureOverTLS(t *testing.T) {
 		t.Fatalf("sessions before prune %d (want 2), after %d (want 0)", before, after)
 	}
 }
+
+// TestAuditNamesMobileUnbind: the mini-program's own unbind shows its user as the actor, so
+// the audit filter by actor finds it.
+func TestAuditNamesMobileUnbind(t *testing.T) {
+	app := webtest.Start(t, webtest.Options{})
+	app.CreateAccount(t, "root", "admin-password", "admin")
+	app.CreateAccount(t, "erin", "erin-password", "user")
+	token := app.BindNew(t, "erin-phone", "erin", "erin-password")
+	if r := app.Authed(t, http.MethodPost, "/mobileApi/user/unbind", token, nil); r.Code() != 1 {
+		t.Fatalf("mobile unbind: %s", r.Raw)
+	}
+	b := newBrowser(t, app)
+	b.login("root", "admin-password")
+	p := b.get("/admin/audit?actor=erin")
+	actions := p.testid("audit-action").Map(func(_ int, s *goquery.Selection) string { return s.Text() })
+	if strings.Join(actions, ",") != "unbind,bind" {
+		t.Fatalf("erin's audit entries: want unbind,bind, got %v", actions)
+	}
+}
