@@ -125,6 +125,13 @@ func (s *tokenSource) token(ctx context.Context, rejected string) (string, error
 			return "", fmt.Errorf("%w: access_token cache: %s", ErrUnavailable, safeCacheError(err))
 		}
 		if leased {
+			// Another instance may have saved a token between our read and our lease (saving
+			// ends its lease); read again so it is not fetched twice.
+			if again, err := s.cache.LoadToken(ctx, s.client.appID); err == nil && usable(again, now) && again.fresh(now) {
+				_ = s.cache.ReleaseLease(ctx, s.client.appID, s.holder)
+				s.remember(again)
+				return again.Token, nil
+			}
 			return s.renew(ctx, rejected != "", shared, usable)
 		}
 		// Another instance is renewing; its old token still works meanwhile.

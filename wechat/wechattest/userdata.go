@@ -280,7 +280,11 @@ func (f *Fake) stableToken(w http.ResponseWriter, r *http.Request) {
 // checkToken answers 40001/42001 itself and reports false when the request's token is bad.
 func (f *Fake) checkToken(w http.ResponseWriter, r *http.Request) bool {
 	f.udMu.Lock()
-	t, ok := f.tokens[r.URL.Query().Get("access_token")]
+	var t issuedToken
+	p, ok := f.tokens[r.URL.Query().Get("access_token")]
+	if ok {
+		t = *p
+	}
 	f.udMu.Unlock()
 	switch {
 	case !ok || t.killed:
