@@ -33,6 +33,10 @@ type UserInfo struct {
 	NickName  string `json:"nickName"`
 	AvatarURL string `json:"avatarUrl"`
 	OpenID    string `json:"openId"`
+	// Phone is the number the user shared through getPhoneNumber (digits, no country code);
+	// empty until then.
+	Phone       string `json:"phone"`
+	CountryCode string `json:"countryCode"`
 }
 
 // Login is a freshly issued login token with what the mini-program shows after login.
@@ -256,6 +260,7 @@ func userInfo(acct models.Account, ident models.WechatIdentity) UserInfo {
 	return UserInfo{
 		UserID: acct.ID, Username: acct.Username, Name: acct.Name,
 		NickName: ident.Nickname, AvatarURL: ident.AvatarURL, OpenID: ident.OpenID,
+		Phone: acct.Phone, CountryCode: acct.PhoneCountryCode,
 	}
 }
 

@@ -82,6 +82,10 @@ func TestUserDataFlow(t *testing.T) {
 		if got := accountPhone(t, app, acct.ID); got != "852 51234567" {
 			t.Fatalf("stored phone %q", got)
 		}
+		info = call(http.MethodGet, "/mobileApi/user/info", nil)
+		if u := info.Body["userInfo"].(map[string]any); u["phone"] != "51234567" || u["countryCode"] != "852" {
+			t.Fatalf("userInfo after sharing the phone: %s", info.Raw)
+		}
 
 		// Legacy wx.getUserInfo: encryptedData (with unionId) and rawData + signature.
 		ed, iv = wechattest.EncryptFor(t, "alice-phone", app.WeChat.AppID, time.Now(), map[string]any{
