@@ -36,6 +36,7 @@ func (s *site) routes() error {
 	upload := e.Group("/mobileApi", limitBody(mobile.MaxAvatarUploadBytes), requestTimeout(s.deps.RequestTimeout), m.RequireToken())
 	upload.POST("/user/avatar", m.Avatar)
 	e.GET("/avatars/:name", m.ServeAvatar)
+	e.HEAD("/avatars/:name", m.ServeAvatar)
 
 	// The admin console: server-rendered pages; every POST is checked for a cross-site origin.
 	e.GET("/static/:hash/*file", serveStatic)

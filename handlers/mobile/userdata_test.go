@@ -442,6 +442,10 @@ func TestAvatarUpload(t *testing.T) {
 				t.Fatalf("upload: %d %s", r.Status, r.Raw)
 			}
 			served := fetchAvatarBytes(t, app, r.String("avatarUrl"), "image/png")
+			u, _ := url.Parse(r.String("avatarUrl"))
+			if h := app.Do(t, http.MethodHead, u.Path, nil); h.Status != 200 || h.Header.Get("Content-Type") != "image/png" || h.Header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Fatalf("HEAD %s: %d %v", u.Path, h.Status, h.Header)
+			}
 			if bytes.Contains(served, []byte("SECRET-PNG-METADATA")) || bytes.Contains(served, []byte("tEXt")) {
 				t.Fatal("served PNG still holds the text chunk")
 			}
