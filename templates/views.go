@@ -58,6 +58,7 @@ type DashboardView struct {
 	LoginsWeek    int64
 	Days          []DayFigures // oldest first, 7 days
 	ChartMaxValue int64
+	AsOf          string // when the figures were counted, UTC
 }
 
 // DayFigures are one day's events.

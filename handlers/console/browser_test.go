@@ -16,6 +16,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"wxbind/models"
+	"wxbind/models/modelstest"
 	"wxbind/web/webtest"
 	"wxbind/wechat/wechattest"
 )
@@ -65,8 +67,18 @@ func byTestID(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + i
 // to another user, and see it in that user's mobile info. Each main page is screenshotted
 // (written to docs/screenshots with UPDATE_SCREENSHOTS=1).
 func TestConsoleInBrowser(t *testing.T) {
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		consoleInBrowser(t, driver)
+	})
+}
+
+func consoleInBrowser(t *testing.T, driver string) {
 	ctx := chromium(t)
-	app := webtest.Start(t, webtest.Options{})
+	app := webtest.Start(t, webtest.Options{Driver: driver})
+	screenshot := func(t *testing.T, ctx context.Context, name string) {
+		t.Helper()
+		takeScreenshot(t, ctx, name, driver == models.DriverSQLite) // one set is enough
+	}
 	app.CreateAccount(t, "root", "admin-password", "admin")
 	app.CreateAccount(t, "zoe", "zoe-password", "user")
 	app.CreateAccount(t, "bob", "bob-password", "user")
@@ -206,9 +218,9 @@ func TestConsoleInBrowser(t *testing.T) {
 	must("log out", chromedp.Click(byTestID("logout")), chromedp.WaitVisible(byTestID("login-form")))
 }
 
-// screenshot checks the page renders as a sane PNG and, with UPDATE_SCREENSHOTS=1, writes it
+// takeScreenshot checks the page renders as a sane PNG and, with UPDATE_SCREENSHOTS=1, writes it
 // to docs/screenshots for the README.
-func screenshot(t *testing.T, ctx context.Context, name string) {
+func takeScreenshot(t *testing.T, ctx context.Context, name string, save bool) {
 	t.Helper()
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
@@ -217,7 +229,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	if img, err := png.Decode(bytes.NewReader(shot)); err != nil || img.Bounds().Dx() < 800 {
 		t.Fatalf("screenshot %s is not a sane PNG: %v", name, err)
 	}
-	if os.Getenv("UPDATE_SCREENSHOTS") == "" {
+	if !save || os.Getenv("UPDATE_SCREENSHOTS") == "" {
 		return
 	}
 	out := filepath.Join("..", "..", "docs", "screenshots", name)

@@ -518,7 +518,7 @@ func TestUsersListFiltersAndPages(t *testing.T) {
 		if n := count("/admin/users?q=" + url.QueryEscape("100%_")); n != 0 {
 			t.Fatalf("LIKE wildcards must be taken literally: %d", n)
 		}
-		if n := count("/admin/users?q=bulk&bind=unbound&role=user&before=50"); n == 0 {
+		if n := count("/admin/users?q=bulk&bind=unbound&role=user&page=50"); n == 0 {
 			t.Fatal("combined filters found nothing")
 		}
 		w := b.get("/admin/wechat-users")

@@ -39,11 +39,12 @@ type Handler struct {
 	accounts *account.Service
 	store    *models.Store
 	sessions *scs.SessionManager
+	dash     *dashboardCache
 }
 
 // New builds the console over the rules, read-only list queries and the session manager.
 func New(accounts *account.Service, store *models.Store, sessions *scs.SessionManager) *Handler {
-	return &Handler{accounts: accounts, store: store, sessions: sessions}
+	return &Handler{accounts: accounts, store: store, sessions: sessions, dash: &dashboardCache{}}
 }
 
 // RequireLogin lets a request through only with a live console session of an active staff
@@ -227,9 +228,11 @@ func ids(values []string) []uint64 {
 	return out
 }
 
-// cursor reads the keyset cursor of a list page.
+// cursor reads the keyset cursor of a list page from page=: the last id the previous page
+// showed, as the Next link carries it. A cursor, not a page number, so that page 20,000 costs
+// what page 1 does.
 func cursor(c *gin.Context) uint64 {
-	id, _ := strconv.ParseUint(c.Query("before"), 10, 64)
+	id, _ := strconv.ParseUint(c.Query("page"), 10, 64)
 	return id
 }
 
@@ -239,17 +242,17 @@ func nextURL(c *gin.Context, got int, lastID uint64) string {
 		return ""
 	}
 	q := c.Request.URL.Query()
-	q.Set("before", strconv.FormatUint(lastID, 10))
+	q.Set("page", strconv.FormatUint(lastID, 10))
 	return c.Request.URL.Path + "?" + q.Encode()
 }
 
 // firstURL is the list's first page with the same filters, or "" when this is it.
 func firstURL(c *gin.Context) string {
 	q := c.Request.URL.Query()
-	if q.Get("before") == "" {
+	if q.Get("page") == "" {
 		return ""
 	}
-	q.Del("before")
+	q.Del("page")
 	if len(q) == 0 {
 		return c.Request.URL.Path
 	}
