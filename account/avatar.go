@@ -126,7 +126,7 @@ func CleanAvatar(data []byte) ([]byte, string, error) {
 		ext = ".jpg"
 		err = jpeg.Encode(&out, img, &jpeg.Options{Quality: 90})
 	} else {
-		err = (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&out, img)
+		err = png.Encode(&out, img)
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("re-encoding avatar: %w", err)

@@ -190,3 +190,12 @@ func TestSessionSignature(t *testing.T) {
 		t.Fatalf("checksession signature %q, want %q", got, want)
 	}
 }
+
+func BenchmarkOpenDataDemoVector(b *testing.B) {
+	now := time.Unix(demoTimestamp, 0)
+	for b.Loop() {
+		if _, err := wechat.OpenData(demoSessionKey, demoEncrypted, demoIV, demoAppID, now, time.Minute); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
