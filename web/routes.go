@@ -45,7 +45,7 @@ func (s *site) routes() error {
 	if err != nil {
 		return err
 	}
-	admin := e.Group("/admin", limitBody(s.deps.MaxBodyBytes), requestTimeout(s.deps.RequestTimeout), crossOrigin)
+	admin := e.Group("/admin", consoleHeaders(), limitBody(s.deps.MaxBodyBytes), requestTimeout(s.deps.RequestTimeout), crossOrigin)
 	admin.GET("/login", con.LoginForm)
 	admin.POST("/login", limitPerClient(s.limits.ConsoleLogin, time.Now), con.Login)
 	admin.POST("/logout", con.Logout)

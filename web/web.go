@@ -29,6 +29,7 @@ type Deps struct {
 	SecureCookies  bool          // console cookies only over HTTPS; set when the console is served over HTTPS
 	TrustedOrigins []string      // origins besides the request's own Host allowed to post console forms
 	RateLimits     *RateLimits   // per client address; nil means DefaultRateLimits
+	Metrics        *Metrics      // nil: counted on a registry nobody serves
 
 	// UserData is the WeChat user-data rules (phone, session check, avatars); nil: the same
 	// rules without avatar storage.
@@ -67,7 +68,10 @@ func NewHandler(d Deps) (http.Handler, error) {
 	}
 	e.ContextWithFallback = true
 	e.HandleMethodNotAllowed = true
-	e.Use(requestID(), accessLog(d.Logger), recovery(d.Logger))
+	if d.Metrics == nil {
+		d.Metrics = NewMetrics()
+	}
+	e.Use(requestID(), accessLog(d.Logger), d.Metrics.middleware(), recovery(d.Logger))
 	e.NoRoute(notFound)
 	e.NoMethod(methodNotAllowed)
 	sessions, err := newSessionManager(d)

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -35,6 +36,9 @@ type ClientConfig struct {
 	// TokenRefreshAhead is how long before expiry the access_token is renewed; default
 	// DefaultTokenRefreshAhead, at most a quarter of the token's lifetime.
 	TokenRefreshAhead time.Duration
+	// Observe, when set, is told of every call: the API, its outcome ("ok", "errcode_N" or
+	// "unavailable") and how long it took. Metrics hook in here.
+	Observe func(api, outcome string, took time.Duration)
 }
 
 // Client calls the real WeChat API. It is safe for concurrent use.
@@ -45,6 +49,7 @@ type Client struct {
 	timeout time.Duration
 	http    *http.Client
 	tokens  *tokenSource
+	observe func(api, outcome string, took time.Duration)
 }
 
 // NewClient checks cfg and returns a Client.
@@ -59,7 +64,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("wechat: base URL %q is not an http(s) URL", base)
 	}
-	c := &Client{baseURL: base, appID: cfg.AppID, secret: cfg.Secret, timeout: cfg.Timeout, http: cfg.HTTPClient}
+	c := &Client{baseURL: base, appID: cfg.AppID, secret: cfg.Secret, timeout: cfg.Timeout, http: cfg.HTTPClient, observe: cfg.Observe}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
 	}
@@ -123,6 +128,23 @@ func (c *Client) postJSON(ctx context.Context, api, path string, q url.Values, b
 }
 
 func (c *Client) doJSON(ctx context.Context, api, method, path string, q url.Values, body, into any) error {
+	start := time.Now()
+	errcode, err := c.exchangeJSON(ctx, api, method, path, q, body, into)
+	if c.observe != nil {
+		outcome := "ok"
+		if err != nil {
+			outcome = "unavailable"
+		} else if errcode != 0 {
+			outcome = "errcode_" + strconv.Itoa(errcode)
+		}
+		c.observe(api, outcome, time.Since(start))
+	}
+	return err
+}
+
+// exchangeJSON performs the call and decodes the reply into into; it also returns the reply's
+// errcode, which every WeChat reply may carry, for the observer.
+func (c *Client) exchangeJSON(ctx context.Context, api, method, path string, q url.Values, body, into any) (errcode int, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	target := c.baseURL + path
@@ -133,36 +155,40 @@ func (c *Client) doJSON(ctx context.Context, api, method, path string, q url.Val
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return fmt.Errorf("%w: %s: encoding request failed", ErrUnavailable, api)
+			return 0, fmt.Errorf("%w: %s: encoding request failed", ErrUnavailable, api)
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
-		return fmt.Errorf("%w: %s: building request failed", ErrUnavailable, api)
+		return 0, fmt.Errorf("%w: %s: building request failed", ErrUnavailable, api)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %s", ErrUnavailable, api, describeTransportError(err))
+		return 0, fmt.Errorf("%w: %s: %s", ErrUnavailable, api, describeTransportError(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%w: %s: HTTP status %d", ErrUnavailable, api, resp.StatusCode)
+		return 0, fmt.Errorf("%w: %s: HTTP status %d", ErrUnavailable, api, resp.StatusCode)
 	}
 	reply, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes+1))
 	if err != nil {
-		return fmt.Errorf("%w: %s: reading reply: %s", ErrUnavailable, api, describeTransportError(err))
+		return 0, fmt.Errorf("%w: %s: reading reply: %s", ErrUnavailable, api, describeTransportError(err))
 	}
 	if len(reply) > maxReplyBytes {
-		return fmt.Errorf("%w: %s: reply larger than %d bytes", ErrUnavailable, api, maxReplyBytes)
+		return 0, fmt.Errorf("%w: %s: reply larger than %d bytes", ErrUnavailable, api, maxReplyBytes)
 	}
 	if err := json.Unmarshal(reply, into); err != nil {
-		return fmt.Errorf("%w: %s: reply is not JSON", ErrUnavailable, api)
+		return 0, fmt.Errorf("%w: %s: reply is not JSON", ErrUnavailable, api)
 	}
-	return nil
+	var e struct {
+		ErrCode int `json:"errcode"`
+	}
+	_ = json.Unmarshal(reply, &e)
+	return e.ErrCode, nil
 }
 
 // describeTransportError names what went wrong without the request URL that *url.Error carries.

@@ -127,3 +127,21 @@ func TestSandbox(t *testing.T) {
 		t.Fatal("sandbox identities must carry the sandbox appid")
 	}
 }
+
+func TestObserveCalls(t *testing.T) {
+	fake := wechattest.Start(t)
+	var seen []string
+	c, err := wechat.NewClient(wechat.ClientConfig{BaseURL: fake.Server.URL, AppID: fake.AppID, Secret: fake.Secret, Timeout: time.Second,
+		Observe: func(api, outcome string, took time.Duration) { seen = append(seen, api+" "+outcome) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	c.Code2Session(ctx, wechattest.Code("obs"))
+	c.Code2Session(ctx, "err:45011")
+	c.Code2Session(ctx, "garbage")
+	want := []string{"jscode2session ok", "jscode2session errcode_45011", "jscode2session unavailable"}
+	if strings.Join(seen, ",") != strings.Join(want, ",") {
+		t.Fatalf("observed %v, want %v", seen, want)
+	}
+}

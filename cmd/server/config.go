@@ -32,6 +32,7 @@ type config struct {
 	AdminPassword  string
 	TokenTTL       time.Duration
 	TrustedProxies []string
+	MetricsAddr    string // where /metrics is served; empty: not at all
 	LogFormat      string
 	LogLevel       string
 
@@ -64,6 +65,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		AdminUsername: or(getenv("ADMIN_USERNAME"), "admin"),
 		AdminPassword: getenv("ADMIN_PASSWORD"),
 		LogFormat:     or(getenv("LOG_FORMAT"), "text"),
+		MetricsAddr:   or(getenv("METRICS_ADDR"), "127.0.0.1:9091"),
 		LogLevel:      or(getenv("LOG_LEVEL"), "info"),
 	}
 	var errs []error
@@ -138,6 +140,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 			continue
 		}
 		c.ConsoleTrustedOrigins = append(c.ConsoleTrustedOrigins, o)
+	}
+	if c.MetricsAddr == "off" {
+		c.MetricsAddr = ""
+	} else if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+		errs = append(errs, fmt.Errorf("METRICS_ADDR=%q is not host:port (or off)", c.MetricsAddr))
 	}
 	switch v := getenv("SANDBOX"); v {
 	case "", "0", "false":

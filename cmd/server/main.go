@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -126,13 +127,14 @@ func closeDB(db *gorm.DB) {
 	}
 }
 
-func newWeChat(cfg config, log *slog.Logger, tokens wechat.TokenCache) (wechat.API, error) {
+func newWeChat(cfg config, log *slog.Logger, tokens wechat.TokenCache, metrics *web.Metrics) (wechat.API, error) {
 	if cfg.sandboxMode() {
 		log.Warn("!!! WeChat runs in SANDBOX mode: no WeChat call is made and any code logs in. " +
 			"Set WECHAT_APPID and WECHAT_SECRET for a real mini-program. !!!")
 		return wechat.Sandbox{}, nil
 	}
-	return wechat.NewClient(wechat.ClientConfig{BaseURL: cfg.WeChatAPIBase, AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret, TokenCache: tokens})
+	return wechat.NewClient(wechat.ClientConfig{BaseURL: cfg.WeChatAPIBase, AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret, TokenCache: tokens,
+		Observe: metrics.ObserveWeChat})
 }
 
 func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer) error {
@@ -157,12 +159,16 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer)
 	}
 	defer closeDB(db)
 	store := models.NewStore(db)
+	metrics := web.NewMetrics()
+	if sqlDB, err := db.DB(); err == nil {
+		metrics.WatchDB(sqlDB)
+	}
 	// Every instance on this database shares one WeChat access_token through it.
 	tokens, err := account.NewAccessTokenCache(store, secret)
 	if err != nil {
 		return err
 	}
-	wx, err := newWeChat(cfg, log, tokens)
+	wx, err := newWeChat(cfg, log, tokens, metrics)
 	if err != nil {
 		return err
 	}
@@ -188,11 +194,18 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer)
 
 	gin.SetMode(gin.ReleaseMode)
 	handler, err := web.NewHandler(web.Deps{UserData: userData, PublicURL: cfg.PublicURL, Accounts: accounts, Store: store, Logger: log, TrustedProxies: cfg.TrustedProxies, Sandbox: cfg.sandboxMode(),
-		SecureCookies: cfg.ConsoleSecureCookies, TrustedOrigins: cfg.ConsoleTrustedOrigins})
+		SecureCookies: cfg.ConsoleSecureCookies, TrustedOrigins: cfg.ConsoleTrustedOrigins, Metrics: metrics})
 	if err != nil {
 		return err
 	}
 	go pruneLoop(ctx, accounts, log)
+	if cfg.MetricsAddr != "" {
+		// A second instance on one host finds the default port taken: it serves without metrics
+		// rather than not at all.
+		if err := serveMetrics(ctx, cfg.MetricsAddr, metrics, log); err != nil {
+			log.Warn("metrics not served", "error", err)
+		}
+	}
 	srv := web.NewServer(cfg.HTTPAddr, handler, log)
 	err = web.Serve(ctx, srv, func(addr net.Addr) {
 		attrs := []any{"addr", addr.String(), "console", cfg.consoleURL(), "sandbox", cfg.sandboxMode()}
@@ -257,5 +270,23 @@ func userAdd(ctx context.Context, cfg config, log *slog.Logger, args []string, s
 		return err
 	}
 	fmt.Fprintf(stdout, "created %s account %q (id %d)\n", a.Role, a.Username, a.ID)
+	return nil
+}
+
+// serveMetrics serves /metrics on its own listener, so the public port never shows them.
+func serveMetrics(ctx context.Context, addr string, metrics *web.Metrics, log *slog.Logger) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Handler())
+	srv := web.NewServer(addr, mux, log)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("METRICS_ADDR %s: %w", addr, err)
+	}
+	log.Info("metrics listening", "addr", ln.Addr().String(), "path", "/metrics")
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	go srv.Serve(ln)
 	return nil
 }

@@ -177,7 +177,7 @@ func (w *syncWriter) String() string {
 // configured: it prints the first admin's password once, serves the sandbox, and stops cleanly.
 func TestServeZeroConfig(t *testing.T) {
 	dir := t.TempDir()
-	getenv := env(map[string]string{"DATA_DIR": dir, "HTTP_ADDR": "127.0.0.1:0"})
+	getenv := env(map[string]string{"DATA_DIR": dir, "HTTP_ADDR": "127.0.0.1:0", "METRICS_ADDR": "127.0.0.1:0"})
 	var stderr syncWriter
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -207,6 +207,22 @@ func TestServeZeroConfig(t *testing.T) {
 	resp.Body.Close()
 	if body["code"] != float64(301) || body["bindTicket"] == "" {
 		t.Fatalf("sandbox checkBind: %v", body)
+	}
+	m := regexp.MustCompile(`msg="metrics listening" addr=(\S+)`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("metrics listener not announced:\n%s", stderr.String())
+	}
+	resp, err = http.Get("http://" + m[1] + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metrics), `wxbind_mobile_outcomes_total{outcome="not_bound",route="/mobileApi/user/checkBind"} 1`) {
+		t.Fatalf("/metrics lacks the checkBind just made:\n%.2000s", metrics)
+	}
+	if r, err := http.Get("http://" + addr + "/metrics"); err == nil && r.StatusCode != 404 {
+		t.Fatalf("the public port must not serve /metrics: %d", r.StatusCode)
 	}
 	stop()
 	select {

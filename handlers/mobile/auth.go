@@ -14,6 +14,9 @@ const (
 	principalKey = "mobile.principal"
 	// UserIDKey holds the account id for the access log.
 	UserIDKey = "user_id"
+	// OutcomeKey holds what came of a request — "login", "not_bound", "ok" or a failure
+	// reason — for the metrics.
+	OutcomeKey = "mobile.outcome"
 )
 
 // RequireToken lets a request through only with a live login token, read from
@@ -23,6 +26,7 @@ func (h *Handler) RequireToken() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token := tokenOf(c)
 		if token == "" {
+			c.Set(OutcomeKey, "token_missing")
 			c.AbortWithStatusJSON(http.StatusUnauthorized, errorBody{CodeUnauthorized, "Please log in first", "token_missing"})
 			return
 		}
@@ -52,7 +56,7 @@ func (h *Handler) RequireMenu(code string) gin.HandlerFunc {
 			return
 		}
 		if !has {
-			c.AbortWithStatusJSON(http.StatusForbidden, errorBody{CodeFailed, "You have no access to this feature", "menu_forbidden"})
+			badRequest(c, http.StatusForbidden, "menu_forbidden", "You have no access to this feature")
 			return
 		}
 		c.Next()

@@ -96,6 +96,7 @@ type errorBody struct {
 func fail(c *gin.Context, err error) {
 	f := failureFor(err)
 	_ = c.Error(err)
+	c.Set(OutcomeKey, f.reason)
 	if f.err == account.ErrLoginThrottled {
 		c.Header("Retry-After", strconv.Itoa(int(account.LockoutRetryAfter().Seconds())))
 	}
@@ -104,5 +105,6 @@ func fail(c *gin.Context, err error) {
 
 // badRequest answers a request the handler itself could not read.
 func badRequest(c *gin.Context, status int, reason, msg string) {
+	c.Set(OutcomeKey, reason)
 	c.AbortWithStatusJSON(status, errorBody{Code: CodeFailed, Msg: msg, Reason: reason})
 }

@@ -20,6 +20,7 @@ type loginBody struct {
 
 func writeLogin(c *gin.Context, l *account.Login) {
 	c.Set(UserIDKey, l.UserInfo.UserID)
+	c.Set(OutcomeKey, "login")
 	c.JSON(http.StatusOK, loginBody{CodeOK, "ok", l.Token, l.ExpiresIn, l.UserInfo, l.MenuList})
 }
 
@@ -44,6 +45,7 @@ func (h *Handler) CheckBind(c *gin.Context) {
 		return
 	}
 	// 301 is a body code the client switches on, never an HTTP redirect.
+	c.Set(OutcomeKey, "not_bound")
 	c.JSON(http.StatusOK, gin.H{"code": CodeNotBound, "msg": "Not bound; log in to bind", "openId": res.OpenID, "bindTicket": res.BindTicket})
 }
 

@@ -56,9 +56,23 @@ type Options struct {
 	WeChat        wechat.API // default: a real client against the fake
 	DB            *modelstest.DB
 	Sandbox       bool // WeChat is the built-in sandbox (codes "sandbox:NAME") and the simulator is on
+	// RateLimits per client address; nil turns them off, since every test request comes from
+	// 127.0.0.1. Tests of the limits set them.
+	RateLimits *web.RateLimits
+	// TrustedProxies whose X-Forwarded-For is believed; default none.
+	TrustedProxies []string
+	// Metrics, when set, counts the server's requests there.
+	Metrics *web.Metrics
 
 	// WatermarkWindow is how old encrypted data may be; default account.DefaultWatermarkWindow.
 	WatermarkWindow time.Duration
+}
+
+func (o Options) rateLimits() *web.RateLimits {
+	if o.RateLimits == nil {
+		return &web.RateLimits{}
+	}
+	return o.RateLimits
 }
 
 // Start runs the app until t ends.
@@ -105,7 +119,7 @@ func Start(t testing.TB, opt Options) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := web.NewHandler(web.Deps{UserData: userData, Accounts: accounts, Store: store, Logger: log, Sandbox: opt.Sandbox})
+	h, err := web.NewHandler(web.Deps{UserData: userData, Accounts: accounts, Store: store, Logger: log, Sandbox: opt.Sandbox, RateLimits: opt.rateLimits(), TrustedProxies: opt.TrustedProxies, Metrics: opt.Metrics})
 	if err != nil {
 		t.Fatal(err)
 	}
