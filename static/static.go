@@ -2,7 +2,7 @@
 // carry a hash of their content, so browsers may cache them for a year.
 //
 // Vendored from npm: htmx.org 2.0.11 (dist/htmx.min.js) and @picocss/pico 2.1.1
-// (css/pico.min.css). console.css is ours.
+// (css/pico.min.css). console.css and console.js are ours.
 package static
 
 import (
@@ -13,7 +13,7 @@ import (
 	"path"
 )
 
-//go:embed htmx.min.js pico.min.css console.css
+//go:embed htmx.min.js pico.min.css console.css console.js
 var files embed.FS
 
 // Prefix is where the files are served; URL adds the content hash after it.

@@ -562,8 +562,8 @@ func TestDashboardAndStatic(t *testing.T) {
 			assets = append(assets, v)
 		}
 	})
-	if len(assets) != 3 {
-		t.Fatalf("want pico, console.css and htmx, got %v", assets)
+	if len(assets) != 4 {
+		t.Fatalf("want pico, console.css, htmx and console.js, got %v", assets)
 	}
 	for _, a := range assets {
 		s := b.get(a)

@@ -27,19 +27,29 @@ type dashboardCache struct {
 // Dashboard shows totals, today's and the last 7 days' binds, unbinds and logins. Each
 // figure is an indexed count; days are UTC days.
 func (h *Handler) Dashboard(c *gin.Context) {
-	now := time.Now().UTC()
-	h.dash.mu.Lock()
-	defer h.dash.mu.Unlock() // one computation at a time; the others wait for its result
-	if h.dash.at.IsZero() || now.Sub(h.dash.at) >= dashboardTTL || h.dash.at.Day() != now.Day() {
-		v, err := h.dashboard(c.Request.Context(), now)
-		if err != nil {
-			h.fail(c, err)
-			return
-		}
-		v.AsOf = now.Format("15:04:05")
-		h.dash.at, h.dash.view = now, v
+	v, err := h.dashboardFigures(c.Request.Context(), time.Now().UTC())
+	if err != nil {
+		h.fail(c, err)
+		return
 	}
-	render(c, http.StatusOK, templates.DashboardPage(h.page(c, "Dashboard", "dashboard"), h.dash.view))
+	render(c, http.StatusOK, templates.DashboardPage(h.page(c, "Dashboard", "dashboard"), v))
+}
+
+// dashboardFigures returns the cached figures, counting them again when they are older than
+// dashboardTTL or from another day. One computation runs at a time; the others wait for it.
+func (h *Handler) dashboardFigures(ctx context.Context, now time.Time) (templates.DashboardView, error) {
+	h.dash.mu.Lock()
+	defer h.dash.mu.Unlock()
+	if !h.dash.at.IsZero() && now.Sub(h.dash.at) < dashboardTTL && h.dash.at.YearDay() == now.YearDay() {
+		return h.dash.view, nil
+	}
+	v, err := h.dashboard(ctx, now)
+	if err != nil {
+		return v, err
+	}
+	v.AsOf = now.Format("15:04:05")
+	h.dash.at, h.dash.view = now, v
+	return v, nil
 }
 
 func (h *Handler) dashboard(ctx context.Context, now time.Time) (templates.DashboardView, error) {
