@@ -18,6 +18,7 @@ import (
 // request builds worker w's next request; check judges its answer (status and body).
 type phase struct {
 	name    string
+	conns   int // 0: the -conns flag
 	target  int // the process whose memory is sampled
 	request func(w int, rng *rand.Rand) (*http.Request, error)
 	check   func(status int, body []byte) error
@@ -26,6 +27,7 @@ type phase struct {
 // result is one phase's measurement.
 type result struct {
 	name      string
+	conns     int
 	requests  int // answered and judged ok
 	errors    int
 	firstErrs []string

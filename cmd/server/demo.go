@@ -105,7 +105,10 @@ func demo(ctx context.Context, cfg config, log *slog.Logger, args []string, stdo
 	if len(*password) < 8 || len(*password) > 72 {
 		return errors.New("demo: -password must be 8 to 72 characters")
 	}
-	db, err := openDatabase(ctx, cfg, log)
+	// A batch of thousands of rows is slow by design; only errors are worth a log line here.
+	quiet := cfg
+	quiet.LogLevel = "error"
+	db, err := openDatabase(ctx, cfg, newLogger(quiet, stderr))
 	if err != nil {
 		return err
 	}
