@@ -188,6 +188,15 @@ func consoleInBrowser(t *testing.T, driver string) {
 	)
 	waitText("menu-tree", "Orders 📦")
 	screenshot(t, ctx, "console-menus.png")
+	must("create a menu with a taken code",
+		chromedp.SetValue(byTestID("menu-name-input"), "Again"),
+		chromedp.SetValue(byTestID("menu-code-input"), "orders"),
+		chromedp.Click(byTestID("menu-submit")),
+	)
+	waitText("form-error", "already has this code") // a boosted form shows the 422 page too
+	if v, err := chromedp.Run(ctx, chromedp.Value(byTestID("menu-name-input"))); err != nil || v != "Again" {
+		t.Fatalf("the refused form must keep what was typed, got %q (%v)", v, err)
+	}
 
 	bob, err := app.Store.AccountByUsername(ctx, "bob")
 	if err != nil {
