@@ -27,10 +27,14 @@ var (
 	ErrWeChatUnavailable   = errors.New("wechat unavailable")
 )
 
-// InputError is an ErrInvalidInput with a message a person can act on.
+// InputError is an ErrInvalidInput with a message a person can act on. Msg is English, for logs
+// and developers; Key (default "input.<Field>") and Data pick the message people read from the
+// i18n catalog.
 type InputError struct {
 	Field string
 	Msg   string
+	Key   string
+	Data  map[string]any
 }
 
 func (e *InputError) Error() string        { return fmt.Sprintf("invalid %s: %s", e.Field, e.Msg) }
@@ -38,4 +42,9 @@ func (e *InputError) Is(target error) bool { return target == ErrInvalidInput }
 
 func invalid(field, format string, args ...any) error {
 	return &InputError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// invalidKey is invalid with a catalog message of its own.
+func invalidKey(field, key string, data map[string]any, format string, args ...any) error {
+	return &InputError{Field: field, Msg: fmt.Sprintf(format, args...), Key: key, Data: data}
 }

@@ -119,7 +119,7 @@ type BindRequest struct {
 // them in. A wrong password leaves the ticket usable until it expires.
 func (s *Service) Bind(ctx context.Context, req BindRequest, actor Actor) (*Login, error) {
 	if req.Username == "" || req.Password == "" {
-		return nil, invalid("username", "username and password are both required")
+		return nil, invalidKey("username", "input.credentials_missing", nil, "username and password are both required")
 	}
 	if err := validateProfile(req.NickName, req.AvatarURL); err != nil {
 		return nil, err
@@ -284,7 +284,8 @@ func validateProfile(nickName, avatarURL *string) error {
 			return invalid("nickName", "nickname is not valid UTF-8")
 		}
 		if n := utf8.RuneCountInString(*nickName); n > MaxNicknameLen {
-			return invalid("nickName", "nickname is %d characters; at most %d are allowed", n, MaxNicknameLen)
+			return invalidKey("nickName", "input.nickName_too_long", map[string]any{"Max": MaxNicknameLen},
+				"nickname is %d characters; at most %d are allowed", n, MaxNicknameLen)
 		}
 		if strings.ContainsFunc(*nickName, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 			return invalid("nickName", "nickname contains control characters")

@@ -58,7 +58,7 @@ func (s *Service) userInfo(ctx context.Context, p Principal) (UserInfo, error) {
 // a nil field is left as it is.
 func (s *Service) UpdateProfile(ctx context.Context, p Principal, nickName, avatarURL *string) (UserInfo, error) {
 	if nickName == nil && avatarURL == nil {
-		return UserInfo{}, invalid("nickName", "send nickName and/or avatarUrl")
+		return UserInfo{}, invalidKey("nickName", "input.nickName_missing", nil, "send nickName and/or avatarUrl")
 	}
 	if err := validateProfile(nickName, avatarURL); err != nil {
 		return UserInfo{}, err

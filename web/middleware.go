@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"wxbind/handlers/mobile"
+	"wxbind/i18n"
 )
 
 const requestIDHeader = "X-Request-Id"
@@ -88,7 +89,7 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 				log.Error("panic serving request", "request_id", c.GetString("request_id"),
 					"route", c.FullPath(), "panic", r, "stack", string(debug.Stack()))
 				if isMobile(c) {
-					c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"code": 0, "msg": "Server error; please retry", "reason": "server_error"})
+					c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"code": 0, "msg": i18n.FromContext(c).T("mobile.server_error"), "reason": "server_error"})
 					return
 				}
 				c.AbortWithStatus(http.StatusInternalServerError)
@@ -112,6 +113,17 @@ func requestTimeout(d time.Duration) gin.HandlerFunc {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), d)
 		defer cancel()
 		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+	}
+}
+
+// mobileLanguage picks each mini-program request's language (lang parameter or header,
+// Accept-Language, WeChat's User-Agent, DEFAULT_LANG) for the messages it gets back.
+func mobileLanguage(cat *i18n.Catalog) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if isMobile(c) {
+			c.Set(i18n.ContextKey, cat.In(cat.ForMobile(c.Request)))
+		}
 		c.Next()
 	}
 }

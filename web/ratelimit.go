@@ -10,6 +10,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/time/rate"
+
+	"wxbind/i18n"
 )
 
 // RateLimits sets the per-client-address request rates. Each server instance counts on its own,
@@ -117,7 +119,8 @@ func limitPerClient(r Rate, now func() time.Time) gin.HandlerFunc {
 		secs := int(math.Ceil(wait.Seconds()))
 		c.Header("Retry-After", strconv.Itoa(secs))
 		if isMobile(c) {
-			c.AbortWithStatusJSON(http.StatusTooManyRequests, gin.H{"code": 0, "msg": "Too many requests; retry in " + strconv.Itoa(secs) + "s", "reason": "rate_limited"})
+			msg := i18n.FromContext(c).Tf("mobile.rate_limited", map[string]any{"Seconds": secs})
+			c.AbortWithStatusJSON(http.StatusTooManyRequests, gin.H{"code": 0, "msg": msg, "reason": "rate_limited"})
 			return
 		}
 		c.Data(http.StatusTooManyRequests, "text/plain; charset=utf-8",

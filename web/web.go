@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"wxbind/account"
+	"wxbind/i18n"
 	"wxbind/models"
 )
 
@@ -30,6 +31,7 @@ type Deps struct {
 	TrustedOrigins []string      // origins besides the request's own Host allowed to post console forms
 	RateLimits     *RateLimits   // per client address; nil means DefaultRateLimits
 	Metrics        *Metrics      // nil: counted on a registry nobody serves
+	Catalog        *i18n.Catalog // messages people read; nil: the built-in catalog, zh-CN first
 
 	// UserData is the WeChat user-data rules (phone, session check, avatars); nil: the same
 	// rules without avatar storage.
@@ -71,7 +73,14 @@ func NewHandler(d Deps) (http.Handler, error) {
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics()
 	}
-	e.Use(requestID(), accessLog(d.Logger), d.Metrics.middleware(), recovery(d.Logger))
+	if d.Catalog == nil {
+		cat, err := i18n.New("zh-CN")
+		if err != nil {
+			return nil, err
+		}
+		d.Catalog = cat
+	}
+	e.Use(requestID(), accessLog(d.Logger), d.Metrics.middleware(), mobileLanguage(d.Catalog), recovery(d.Logger))
 	e.NoRoute(notFound)
 	e.NoMethod(methodNotAllowed)
 	sessions, err := newSessionManager(d)
@@ -111,7 +120,7 @@ func isMobile(c *gin.Context) bool {
 
 func notFound(c *gin.Context) {
 	if isMobile(c) {
-		c.JSON(http.StatusNotFound, gin.H{"code": 0, "msg": "No such API", "reason": "not_found"})
+		c.JSON(http.StatusNotFound, gin.H{"code": 0, "msg": i18n.FromContext(c).T("mobile.not_found"), "reason": "not_found"})
 		return
 	}
 	c.String(http.StatusNotFound, "404 page not found")
@@ -119,7 +128,7 @@ func notFound(c *gin.Context) {
 
 func methodNotAllowed(c *gin.Context) {
 	if isMobile(c) {
-		c.JSON(http.StatusMethodNotAllowed, gin.H{"code": 0, "msg": "Wrong HTTP method for this API", "reason": "method_not_allowed"})
+		c.JSON(http.StatusMethodNotAllowed, gin.H{"code": 0, "msg": i18n.FromContext(c).T("mobile.method_not_allowed"), "reason": "method_not_allowed"})
 		return
 	}
 	c.String(http.StatusMethodNotAllowed, "405 method not allowed")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"wxbind/account"
+	"wxbind/i18n"
 	"wxbind/models"
 	"wxbind/wechat"
 )
@@ -33,6 +34,7 @@ type config struct {
 	TokenTTL       time.Duration
 	TrustedProxies []string
 	MetricsAddr    string // where /metrics is served; empty: not at all
+	DefaultLang    string // messages' language when a request names none we have
 	LogFormat      string
 	LogLevel       string
 
@@ -66,6 +68,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		AdminPassword: getenv("ADMIN_PASSWORD"),
 		LogFormat:     or(getenv("LOG_FORMAT"), "text"),
 		MetricsAddr:   or(getenv("METRICS_ADDR"), "127.0.0.1:9091"),
+		DefaultLang:   or(getenv("DEFAULT_LANG"), "zh-CN"),
 		LogLevel:      or(getenv("LOG_LEVEL"), "info"),
 	}
 	var errs []error
@@ -140,6 +143,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 			continue
 		}
 		c.ConsoleTrustedOrigins = append(c.ConsoleTrustedOrigins, o)
+	}
+	if _, err := i18n.New(c.DefaultLang); err != nil {
+		errs = append(errs, err)
 	}
 	if c.MetricsAddr == "off" {
 		c.MetricsAddr = ""

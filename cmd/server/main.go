@@ -23,6 +23,7 @@ import (
 	"gorm.io/gorm"
 
 	"wxbind/account"
+	"wxbind/i18n"
 	"wxbind/models"
 	"wxbind/web"
 	"wxbind/wechat"
@@ -192,9 +193,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer)
 		log.Info("first admin created from ADMIN_USERNAME/ADMIN_PASSWORD", "username", cfg.AdminUsername, "console", cfg.consoleURL())
 	}
 
+	catalog, err := i18n.New(cfg.DefaultLang)
+	if err != nil {
+		return err
+	}
 	gin.SetMode(gin.ReleaseMode)
 	handler, err := web.NewHandler(web.Deps{UserData: userData, PublicURL: cfg.PublicURL, Accounts: accounts, Store: store, Logger: log, TrustedProxies: cfg.TrustedProxies, Sandbox: cfg.sandboxMode(),
-		SecureCookies: cfg.ConsoleSecureCookies, TrustedOrigins: cfg.ConsoleTrustedOrigins, Metrics: metrics})
+		SecureCookies: cfg.ConsoleSecureCookies, TrustedOrigins: cfg.ConsoleTrustedOrigins, Metrics: metrics, Catalog: catalog})
 	if err != nil {
 		return err
 	}

@@ -49,6 +49,7 @@ func TestLoadConfigRefusals(t *testing.T) {
 		"bad addr":          {map[string]string{"HTTP_ADDR": "8080"}, "HTTP_ADDR"},
 		"bad pool":          {map[string]string{"DB_MAX_OPEN_CONNS": "-1"}, "DB_MAX_OPEN_CONNS"},
 		"bad sandbox":       {map[string]string{"SANDBOX": "yes please"}, "SANDBOX"},
+		"bad language":      {map[string]string{"DEFAULT_LANG": "tlh"}, "DEFAULT_LANG"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := loadConfig(env(tc.env))

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"wxbind/account"
+	"wxbind/i18n"
 )
 
 // Keys under which a request's login is kept in the Gin context.
@@ -26,8 +27,7 @@ func (h *Handler) RequireToken() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token := tokenOf(c)
 		if token == "" {
-			c.Set(OutcomeKey, "token_missing")
-			c.AbortWithStatusJSON(http.StatusUnauthorized, errorBody{CodeUnauthorized, "Please log in first", "token_missing"})
+			refuse(c, http.StatusUnauthorized, CodeUnauthorized, "token_missing", i18n.FromContext(c).T("mobile.token_missing"))
 			return
 		}
 		p, err := h.accounts.Authenticate(c.Request.Context(), token)
@@ -56,7 +56,7 @@ func (h *Handler) RequireMenu(code string) gin.HandlerFunc {
 			return
 		}
 		if !has {
-			badRequest(c, http.StatusForbidden, "menu_forbidden", "You have no access to this feature")
+			badRequest(c, http.StatusForbidden, "menu_forbidden", "menu_forbidden")
 			return
 		}
 		c.Next()

@@ -87,9 +87,14 @@ func TestBindTicketExpires(t *testing.T) {
 	mu.Lock()
 	now = now.Add(5*time.Minute + time.Second)
 	mu.Unlock()
-	r := scenario{method: "POST", path: bindPath, body: map[string]any{"bindTicket": ticket, "username": "ivan", "password": "ivan-password"}, wantStatus: 400, wantReason: "ticket_expired"}.run(t, app)
-	if !strings.Contains(strings.ToLower(r.String("msg")), "reopen") {
-		t.Fatalf("an expired ticket must tell the client to relaunch: %s", r.Raw)
+	body := map[string]any{"bindTicket": ticket, "username": "ivan", "password": "ivan-password"}
+	r := scenario{method: "POST", path: bindPath, body: body, wantStatus: 400, wantReason: "ticket_expired"}.run(t, app)
+	if !strings.Contains(r.String("msg"), "重新打开小程序") {
+		t.Fatalf("an expired ticket must tell the client to relaunch, in Chinese by default: %s", r.Raw)
+	}
+	r = scenario{method: "POST", path: bindPath + "?lang=en", body: body, wantStatus: 400, wantReason: "ticket_expired"}.run(t, app)
+	if !strings.Contains(r.String("msg"), "reopen the app") {
+		t.Fatalf("and in English when asked: %s", r.Raw)
 	}
 }
 

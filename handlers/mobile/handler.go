@@ -3,7 +3,6 @@ package mobile
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -36,7 +35,7 @@ func actor(c *gin.Context) account.Actor {
 // readJSON decodes the request body into v, answering 400/413 itself when it cannot.
 func readJSON(c *gin.Context, v any) bool {
 	if ct := c.ContentType(); ct != "" && ct != "application/json" {
-		badRequest(c, http.StatusUnsupportedMediaType, "invalid_body", "Send the body as application/json")
+		badRequest(c, http.StatusUnsupportedMediaType, "invalid_body", "body_wrong_type")
 		return false
 	}
 	dec := json.NewDecoder(c.Request.Body)
@@ -44,11 +43,11 @@ func readJSON(c *gin.Context, v any) bool {
 		var tooBig *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooBig):
-			badRequest(c, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("Request body over %d bytes", tooBig.Limit))
+			badRequest(c, http.StatusRequestEntityTooLarge, "body_too_large", "body_too_large")
 		case errors.Is(err, io.EOF):
-			badRequest(c, http.StatusBadRequest, "invalid_body", "Request body is empty; send JSON")
+			badRequest(c, http.StatusBadRequest, "invalid_body", "body_empty")
 		default:
-			badRequest(c, http.StatusBadRequest, "invalid_body", "Request body is not valid JSON")
+			badRequest(c, http.StatusBadRequest, "invalid_body", "body_not_json")
 		}
 		return false
 	}

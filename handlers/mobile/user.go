@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"wxbind/account"
+	"wxbind/i18n"
 )
 
 // loginBody is a bound checkBind's and a successful bind's answer.
@@ -28,11 +29,11 @@ func writeLogin(c *gin.Context, l *account.Login) {
 func (h *Handler) CheckBind(c *gin.Context) {
 	code := c.Query("code")
 	if code == "" {
-		badRequest(c, http.StatusBadRequest, "invalid_code", "Missing code; call wx.login first")
+		badRequest(c, http.StatusBadRequest, "invalid_code", "code_missing")
 		return
 	}
 	if len(code) > account.MaxCodeLen {
-		badRequest(c, http.StatusBadRequest, "invalid_code", "Login code too long")
+		badRequest(c, http.StatusBadRequest, "invalid_code", "code_too_long")
 		return
 	}
 	res, err := h.accounts.CheckBind(c.Request.Context(), code)
@@ -46,7 +47,7 @@ func (h *Handler) CheckBind(c *gin.Context) {
 	}
 	// 301 is a body code the client switches on, never an HTTP redirect.
 	c.Set(OutcomeKey, "not_bound")
-	c.JSON(http.StatusOK, gin.H{"code": CodeNotBound, "msg": "Not bound; log in to bind", "openId": res.OpenID, "bindTicket": res.BindTicket})
+	c.JSON(http.StatusOK, gin.H{"code": CodeNotBound, "msg": i18n.FromContext(c).T("mobile.not_bound_hint"), "openId": res.OpenID, "bindTicket": res.BindTicket})
 }
 
 // bindRequest is POST /mobileApi/user/bind's body.

@@ -2,7 +2,6 @@ package mobile
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -58,7 +57,7 @@ func (h *Handler) Phone(c *gin.Context) {
 	case req.EncryptedData != "" || req.IV != "":
 		n, err = h.data().PhoneFromEncryptedData(c.Request.Context(), p, trimmed(req.EncryptedData), trimmed(req.IV), actor(c))
 	default:
-		badRequest(c, http.StatusBadRequest, "invalid_code", "Send the code from getPhoneNumber")
+		badRequest(c, http.StatusBadRequest, "invalid_code", "phone_code_missing")
 		return
 	}
 	if err != nil {
@@ -99,18 +98,18 @@ func (h *Handler) Avatar(c *gin.Context) {
 // so that an oversized file is told apart; it answers the request itself when it cannot.
 func readAvatarFile(c *gin.Context) ([]byte, bool) {
 	if !strings.HasPrefix(c.ContentType(), "multipart/form-data") {
-		badRequest(c, http.StatusUnsupportedMediaType, "invalid_body", "Upload the image as multipart/form-data, field file")
+		badRequest(c, http.StatusUnsupportedMediaType, "invalid_body", "upload_not_multipart")
 		return nil, false
 	}
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
-		badRequest(c, http.StatusBadRequest, "invalid_body", "Upload the image as multipart/form-data, field file")
+		badRequest(c, http.StatusBadRequest, "invalid_body", "upload_not_multipart")
 		return nil, false
 	}
 	for {
 		part, err := mr.NextPart()
 		if err != nil {
-			tooLarge(c, err, "invalid_file", "Missing the file field with the image")
+			tooLarge(c, err, "invalid_file", "upload_no_file")
 			return nil, false
 		}
 		if part.FormName() != "file" {
@@ -120,21 +119,21 @@ func readAvatarFile(c *gin.Context) ([]byte, bool) {
 		data, err := io.ReadAll(io.LimitReader(part, account.MaxAvatarBytes+1))
 		part.Close()
 		if err != nil {
-			tooLarge(c, err, "invalid_body", "The upload broke off; please retry")
+			tooLarge(c, err, "invalid_body", "upload_broken")
 			return nil, false
 		}
 		return data, true
 	}
 }
 
-// tooLarge answers 413 when err is the body cap, else 400 with reason and msg.
-func tooLarge(c *gin.Context, err error, reason, msg string) {
+// tooLarge answers 413 when err is the body cap, else 400 with reason and the message msgKey.
+func tooLarge(c *gin.Context, err error, reason, msgKey string) {
 	var big *http.MaxBytesError
 	if errors.As(err, &big) {
-		badRequest(c, http.StatusRequestEntityTooLarge, "file_too_large", fmt.Sprintf("Image over %d MB; pick a smaller one", account.MaxAvatarBytes>>20))
+		badRequest(c, http.StatusRequestEntityTooLarge, "file_too_large", "file_too_large")
 		return
 	}
-	badRequest(c, http.StatusBadRequest, reason, msg)
+	badRequest(c, http.StatusBadRequest, reason, msgKey)
 }
 
 // publicBase is what avatar URLs start with: PUBLIC_URL, else this request's scheme and host.
