@@ -187,7 +187,7 @@ type PhoneNumber struct {
 const MaxPhoneCodeLen = 128
 
 var (
-	phoneDigits   = regexp.MustCompile(`^[0-9]{3,20}$`)
+	phoneDigits   = regexp.MustCompile(`^[0-9]{5,20}$`)
 	countryDigits = regexp.MustCompile(`^[0-9]{1,4}$`)
 )
 
