@@ -17,6 +17,9 @@ const DefaultTokenRefreshAhead = 5 * time.Minute
 // longer than a stable_token call can take.
 const tokenLease = 15 * time.Second
 
+// renewBackoff is how long a failed renewal is not retried while the old token still works.
+const renewBackoff = 10 * time.Second
+
 // tokenPoll is how often a caller waiting for another instance's refresh looks again.
 const tokenPoll = 100 * time.Millisecond
 
@@ -59,6 +62,9 @@ type tokenSource struct {
 	refreshing chan struct{} // a one-slot semaphore a waiting caller can give up on
 	mu         sync.Mutex
 	current    CachedToken
+	// renewAfter holds off renewing again after a failed renewal while the old token still
+	// works, so a WeChat outage does not turn into a stable_token call per request.
+	renewAfter time.Time
 }
 
 func newTokenSource(c *Client, cache TokenCache, ahead time.Duration) *tokenSource {
@@ -71,6 +77,21 @@ func newTokenSource(c *Client, cache TokenCache, ahead time.Duration) *tokenSour
 	b := make([]byte, 8)
 	rand.Read(b)
 	return &tokenSource{client: c, cache: cache, ahead: ahead, holder: hex.EncodeToString(b), refreshing: make(chan struct{}, 1)}
+}
+
+// usableWithoutRenewal returns the remembered token when it needs no renewal now: it is fresh,
+// or still valid while renewal backs off after a failure.
+func (s *tokenSource) usableWithoutRenewal(now time.Time, rejected string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.current
+	if t.Token == "" || t.Token == rejected {
+		return "", false
+	}
+	if t.fresh(now) || (t.valid(now) && now.Before(s.renewAfter)) {
+		return t.Token, true
+	}
+	return "", false
 }
 
 func (s *tokenSource) remembered() CachedToken {
@@ -88,8 +109,8 @@ func (s *tokenSource) remember(t CachedToken) {
 // token returns a usable access_token. rejected, when not empty, is a token WeChat just
 // refused (40001/42001): it is not handed out again, and the renewal forces a new one.
 func (s *tokenSource) token(ctx context.Context, rejected string) (string, error) {
-	if t := s.remembered(); t.fresh(time.Now()) && t.Token != rejected {
-		return t.Token, nil
+	if t, ok := s.usableWithoutRenewal(time.Now(), rejected); ok {
+		return t, nil
 	}
 	select {
 	case s.refreshing <- struct{}{}:
@@ -101,8 +122,8 @@ func (s *tokenSource) token(ctx context.Context, rejected string) (string, error
 	usable := func(t CachedToken, now time.Time) bool { return t.valid(now) && t.Token != rejected }
 	for {
 		now := time.Now()
-		if t := s.remembered(); t.fresh(now) && t.Token != rejected {
-			return t.Token, nil // renewed by the caller we waited for
+		if t, ok := s.usableWithoutRenewal(now, rejected); ok {
+			return t, nil // renewed by the caller we waited for, or renewal is backing off
 		}
 		shared, err := s.cache.LoadToken(ctx, s.client.appID)
 		if err != nil {
@@ -156,7 +177,11 @@ func (s *tokenSource) renew(ctx context.Context, force bool, old CachedToken, us
 		_ = s.cache.ReleaseLease(rctx, s.client.appID, s.holder)
 		cancel()
 		if usable(old, time.Now()) {
-			return old.Token, nil // renewing ahead of expiry failed; the old token still works
+			// Renewing ahead of expiry failed; the old token still works for now.
+			s.mu.Lock()
+			s.current, s.renewAfter = old, time.Now().Add(renewBackoff)
+			s.mu.Unlock()
+			return old.Token, nil
 		}
 		return "", err
 	}

@@ -279,3 +279,23 @@ func TestCountryCodeReadsStringAndNumber(t *testing.T) {
 		t.Fatal("a fractional country code must be refused")
 	}
 }
+
+func TestFailedRenewalBacksOffWhileTheOldTokenWorks(t *testing.T) {
+	fake := wechattest.Start(t)
+	fake.TokenLifetime.Store(4) // seconds; due for renewal after 3
+	c := fake.Client(t, time.Second)
+	ctx := context.Background()
+	if _, err := c.PhoneNumber(ctx, wechattest.PhoneCode("kim", "13300133000"), ""); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3100 * time.Millisecond)
+	fake.Inject(wechattest.PathStableToken, "errcode:-1", "errcode:-1", "errcode:-1")
+	for i := range 5 {
+		if _, err := c.PhoneNumber(ctx, wechattest.PhoneCode("kim", "1330013300"+string(rune('1'+i))), ""); err != nil {
+			t.Fatalf("call %d while renewal fails: %v", i, err)
+		}
+	}
+	if n := fake.CallsTo(wechattest.PathStableToken); n != 2 {
+		t.Fatalf("stable_token calls: %d, want 2 (the first fetch and one failed renewal)", n)
+	}
+}
