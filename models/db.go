@@ -67,9 +67,11 @@ func MySQLDSN(dsn string) (string, error) {
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
 	// Send each statement with its arguments in one packet instead of prepare, execute and
-	// close: a third of the round trips per query, measured as the largest cost of /user/info
-	// under load (docs/benchmarks.md). Safe with utf8mb4, which the line above forces.
-	cfg.InterpolateParams = true
+	// close: a third of the round trips per query (docs/benchmarks.md). Safe with utf8mb4,
+	// which the lines above force. A DSN that sets interpolateParams itself keeps its choice.
+	if !strings.Contains(dsn, "interpolateParams=") {
+		cfg.InterpolateParams = true
+	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 5 * time.Second
 	}

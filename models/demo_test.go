@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,4 +98,15 @@ func TestArgumentsSurviveInterpolation(t *testing.T) {
 			t.Fatalf("looking up by the tricky value: %d %v", n, err)
 		}
 	})
+}
+
+func TestMySQLDSNInterpolatesUnlessTold(t *testing.T) {
+	dsn, err := models.MySQLDSN("u:p@tcp(db:3306)/wxbind")
+	if err != nil || !strings.Contains(dsn, "interpolateParams=true") {
+		t.Fatalf("default DSN %q (%v) must interpolate", dsn, err)
+	}
+	dsn, err = models.MySQLDSN("u:p@tcp(db:3306)/wxbind?interpolateParams=false")
+	if err != nil || strings.Contains(dsn, "interpolateParams=true") {
+		t.Fatalf("a DSN that turns interpolation off must keep it off: %q (%v)", dsn, err)
+	}
 }
