@@ -17,6 +17,7 @@ import (
 type fakeWeChat struct {
 	appID, secret string
 	calls         atomic.Int64
+	conns         atomic.Int64 // connections the server opened to it: few if it reuses them
 	srv           *http.Server
 	url           string
 }
@@ -29,7 +30,12 @@ func startFakeWeChat(appID, secret string) (*fakeWeChat, error) {
 	f := &fakeWeChat{appID: appID, secret: secret, url: "http://" + ln.Addr().String()}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /sns/jscode2session", f.jscode2session)
-	f.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	f.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second,
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				f.conns.Add(1)
+			}
+		}}
 	go f.srv.Serve(ln)
 	return f, nil
 }

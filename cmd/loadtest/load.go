@@ -20,6 +20,7 @@ type phase struct {
 	name    string
 	conns   int // 0: the -conns flag
 	target  int // the process whose memory is sampled
+	client  *http.Client
 	request func(w int, rng *rand.Rand) (*http.Request, error)
 	check   func(status int, body []byte) error
 }
@@ -32,6 +33,7 @@ type result struct {
 	errors    int
 	firstErrs []string
 	elapsed   time.Duration
+	latencies []time.Duration // of the requests judged ok, sorted
 	p50, p99  time.Duration
 	maxRSS    int64 // kB, the most the target process held while loaded
 }
@@ -103,7 +105,28 @@ func (p phase) run(ctx context.Context, client *http.Client, conns int, warmup, 
 	}
 	r.requests = len(all)
 	slices.Sort(all)
+	r.latencies = all
 	r.p50, r.p99 = percentile(all, 0.50), percentile(all, 0.99)
+	return r
+}
+
+// merge adds another round of the same phase.
+func (r result) merge(o result) result {
+	if r.name == "" {
+		return o
+	}
+	r.requests += o.requests
+	r.errors += o.errors
+	r.elapsed += o.elapsed
+	r.maxRSS = max(r.maxRSS, o.maxRSS)
+	for _, e := range o.firstErrs {
+		if len(r.firstErrs) < 5 && !slices.Contains(r.firstErrs, e) {
+			r.firstErrs = append(r.firstErrs, e)
+		}
+	}
+	r.latencies = append(slices.Clone(r.latencies), o.latencies...)
+	slices.Sort(r.latencies)
+	r.p50, r.p99 = percentile(r.latencies, 0.50), percentile(r.latencies, 0.99)
 	return r
 }
 

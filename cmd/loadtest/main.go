@@ -55,6 +55,7 @@ type options struct {
 	duration  time.Duration
 	warmup    time.Duration
 	conns     int
+	rounds    int
 	profile   string
 	serverEnv []string
 }
@@ -71,9 +72,10 @@ func main() {
 	flag.StringVar(&o.dsn, "dsn", "root@unix(/run/mysqld/mysqld.sock)/", "MariaDB/MySQL server DSN (its database part is ignored); the user must be able to create and drop databases")
 	flag.StringVar(&o.database, "db", "", "use this database and keep it afterwards (a rerun then skips most of the fill); default: a throwaway one, dropped at the end")
 	flag.IntVar(&o.accounts, "accounts", 1_000_000, "demo accounts in the database")
-	flag.DurationVar(&o.duration, "duration", 15*time.Second, "measured time per phase")
-	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured load before each phase")
+	flag.DurationVar(&o.duration, "duration", 15*time.Second, "measured time per phase, over all rounds")
+	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured load before each phase of each round")
 	flag.IntVar(&o.conns, "conns", 64, "concurrent connections")
+	flag.IntVar(&o.rounds, "rounds", 3, "the phases run this many times in turn, each for -duration/-rounds, and are summed")
 	flag.StringVar(&o.profile, "profile", "", "directory for the server's CPU profile per phase and a heap profile (serves pprof on loopback via PPROF_ADDR)")
 	flag.Func("server-env", "KEY=VALUE added to the server's environment (repeatable)", func(s string) error {
 		if !strings.Contains(s, "=") {
@@ -83,8 +85,8 @@ func main() {
 		return nil
 	})
 	flag.Parse()
-	if o.accounts < 1 || o.conns < 1 || o.duration <= 0 {
-		fmt.Fprintln(os.Stderr, "loadtest: -accounts, -conns and -duration must be positive")
+	if o.accounts < 1 || o.conns < 1 || o.rounds < 1 || o.duration < time.Duration(o.rounds)*time.Second {
+		fmt.Fprintln(os.Stderr, "loadtest: -accounts, -conns and -rounds must be positive, and -duration at least a second per round")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -234,20 +236,9 @@ func run(ctx context.Context, o options) error {
 				return req, err
 			}, check: wantCode1},
 	}
-	results := map[string]result{}
-	order := []string{}
-	for _, p := range phases {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if p.name == "info (with a token)" && tokens.size() == 0 {
-			logf("skipping %s: checkBind gave no token", p.name)
-			continue
-		}
-		results[p.name] = measure(ctx, p, client, o, pprofAddr)
-		order = append(order, p.name)
+	for i := range phases {
+		phases[i].client = client
 	}
-
 	consoleNote := ""
 	consoleClient, err := consoleLogin(ctx, transport, serverURL, adminPassword)
 	switch {
@@ -257,25 +248,37 @@ func run(ctx context.Context, o options) error {
 	case err != nil:
 		return fmt.Errorf("console login: %w\n%s", err, tail(serverLog))
 	default:
-		for _, p := range []phase{
-			{name: "console users page (first page)", target: server.pid(),
-				request: func(int, *mrand.Rand) (*http.Request, error) {
-					return http.NewRequest(http.MethodGet, serverURL+"/admin/users", nil)
-				}, check: wantPage},
-			{name: "console users page (first page, 1 connection)", conns: 1, target: server.pid(),
-				request: func(int, *mrand.Rand) (*http.Request, error) {
-					return http.NewRequest(http.MethodGet, serverURL+"/admin/users", nil)
-				}, check: wantPage},
-			{name: "console users page (random keyset page)", target: server.pid(),
+		usersPage := func(int, *mrand.Rand) (*http.Request, error) {
+			return http.NewRequest(http.MethodGet, serverURL+"/admin/users", nil)
+		}
+		phases = append(phases,
+			phase{name: "console users page (first page)", target: server.pid(), client: consoleClient, request: usersPage, check: wantPage},
+			phase{name: "console users page (first page, 1 connection)", conns: 1, target: server.pid(), client: consoleClient, request: usersPage, check: wantPage},
+			phase{name: "console users page (random keyset page)", target: server.pid(), client: consoleClient,
 				request: func(_ int, rng *mrand.Rand) (*http.Request, error) {
 					return http.NewRequest(http.MethodGet, serverURL+"/admin/users?before="+strconv.Itoa(100+rng.IntN(o.accounts)), nil)
 				}, check: wantPage},
-		} {
+		)
+	}
+
+	// Rounds interleave the server's phases with the baseline's, so that whatever else the
+	// machine is doing weighs on both alike.
+	results := map[string]result{}
+	var order []string
+	for round := 1; round <= o.rounds; round++ {
+		for _, p := range phases {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			results[p.name] = measure(ctx, p, consoleClient, o, pprofAddr)
-			order = append(order, p.name)
+			if p.name == "info (with a token)" && tokens.size() == 0 {
+				logf("skipping %s: checkBind gave no token", p.name)
+				continue
+			}
+			prev, seen := results[p.name]
+			if !seen {
+				order = append(order, p.name)
+			}
+			results[p.name] = prev.merge(measure(ctx, p, o, round, pprofAddr))
 		}
 	}
 	if pprofAddr != "" {
@@ -290,20 +293,21 @@ func run(ctx context.Context, o options) error {
 	r := report{
 		opts: o, results: results, order: order, fill: fill, total: time.Since(started),
 		serverHWM: hwm, serverRSS: rss, baselineHWM: baseHWM, consoleNote: consoleNote,
-		wechatCalls: wx.calls.Load(),
+		wechatCalls: wx.calls.Load(), wechatConns: wx.conns.Load(),
 	}
 	r.machine, r.mysql = machineFacts(ctx, dbDSN)
 	r.print(os.Stdout)
 	return nil
 }
 
-// measure runs one phase, with the server's CPU profile alongside when asked for.
-func measure(ctx context.Context, p phase, client *http.Client, o options, pprofAddr string) result {
+// measure runs one round of a phase, with the server's CPU profile alongside when asked for.
+func measure(ctx context.Context, p phase, o options, round int, pprofAddr string) result {
 	conns := o.conns
 	if p.conns > 0 {
 		conns = p.conns
 	}
-	logf("phase %q: %d connections, %s warm-up, %s measured", p.name, conns, o.warmup, o.duration)
+	duration := o.duration / time.Duration(o.rounds)
+	logf("round %d/%d, %q: %d connections, %s warm-up, %s measured", round, o.rounds, p.name, conns, o.warmup, duration)
 	var wg sync.WaitGroup
 	if pprofAddr != "" && !strings.HasPrefix(p.name, "baseline") {
 		wg.Add(1)
@@ -314,14 +318,25 @@ func measure(ctx context.Context, p phase, client *http.Client, o options, pprof
 			case <-ctx.Done():
 				return
 			}
-			secs := max(1, int(o.duration.Seconds())-1)
-			name := strings.NewReplacer(" ", "-", "(", "", ")", "", ":", "").Replace(p.name)
-			saveProfile(ctx, pprofAddr, fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), filepath.Join(o.profile, name+".cpu.pprof"))
+			secs := max(1, int(duration.Seconds())-1)
+			name := strings.NewReplacer(" ", "-", "(", "", ")", "", ":", "", ",", "").Replace(p.name)
+			saveProfile(ctx, pprofAddr, fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), filepath.Join(o.profile, fmt.Sprintf("%s.round%d.cpu.pprof", name, round)))
+		}()
+		wg.Add(1)
+		go func() { // where the requests wait, halfway through
+			defer wg.Done()
+			select {
+			case <-time.After(o.warmup + duration/2):
+			case <-ctx.Done():
+				return
+			}
+			name := strings.NewReplacer(" ", "-", "(", "", ")", "", ":", "", ",", "").Replace(p.name)
+			saveProfile(ctx, pprofAddr, "/debug/pprof/goroutine?debug=1", filepath.Join(o.profile, fmt.Sprintf("%s.round%d.goroutines.txt", name, round)))
 		}()
 	}
-	r := p.run(ctx, client, conns, o.warmup, o.duration)
-	r.conns = conns
+	r := p.run(ctx, p.client, conns, o.warmup, duration)
 	wg.Wait()
+	r.conns = conns
 	logf("  %.0f requests/s, p50 %s, p99 %s, %d errors", r.rps(), ms(r.p50), ms(r.p99), r.errors)
 	for _, e := range r.firstErrs {
 		logf("  error: %s", e)
@@ -697,7 +712,7 @@ type report struct {
 	fill, total                       time.Duration
 	serverHWM, serverRSS, baselineHWM int64
 	consoleNote                       string
-	wechatCalls                       int64
+	wechatCalls, wechatConns          int64
 	machine                           machine
 	mysql                             mysqlFacts
 }
@@ -710,8 +725,8 @@ func (r report) print(w io.Writer) {
 	fmt.Fprintf(w, "- machine: %d CPUs (%s), %s RAM, Linux %s; load average before the report %s\n", m.cpus, m.cpuModel, m.memTotal, m.kernel, m.load)
 	fmt.Fprintf(w, "- database: MariaDB/MySQL %s, innodb_buffer_pool_size %s, %d accounts (filled in %s)\n",
 		r.mysql.version, r.mysql.bufferPool, r.mysql.accounts, r.fill.Round(time.Second))
-	fmt.Fprintf(w, "- load: %d connections from 127.0.0.1, %s warm-up + %s measured per phase; whole run %s; the fake WeChat answered %d jscode2session calls\n\n",
-		r.opts.conns, r.opts.warmup, r.opts.duration, r.total.Round(time.Second), r.wechatCalls)
+	fmt.Fprintf(w, "- load: %d connections from 127.0.0.1 unless noted; per phase %d rounds of %s warm-up + %s measured, interleaved; whole run %s; the fake WeChat answered %d jscode2session calls over %d connections\n\n",
+		r.opts.conns, r.opts.rounds, r.opts.warmup, r.opts.duration/time.Duration(r.opts.rounds), r.total.Round(time.Second), r.wechatCalls, r.wechatConns)
 	fmt.Fprintln(w, "| phase | connections | requests/s | p50 | p99 | errors | ratio to baseline | target | met |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---|---|")
 	read, insert := r.results["baseline: one indexed read"], r.results["baseline: one insert"]
