@@ -25,7 +25,7 @@ test('a new WeChat user binds on the login page and sees the menus; the next lau
   login.onUsernameInput({ detail: { value: 'alice' } });
   login.onPasswordInput({ detail: { value: 'not-the-password' } });
   await login.onSubmit();
-  assert.equal(phone.seen.toasts.at(-1), 'Wrong username or password');
+  assert.equal(phone.seen.toasts.at(-1), '账号或密码错误'); // the server speaks Chinese by default
   assert.equal(lastNavigation(phone).url, '/pages/login/login', 'a wrong password stays on the login page');
   assert.equal(phone.wx.getStorageSync('wxbind.pendingBind').bindTicket, pending.bindTicket, 'a wrong password keeps the ticket');
 
@@ -113,7 +113,7 @@ test('an account bound to another WeChat user is refused with the server\'s mess
   other.onUsernameInput({ detail: { value: 'erin' } });
   other.onPasswordInput({ detail: { value: password } });
   await other.onSubmit();
-  assert.equal(second.seen.toasts.at(-1), 'Account bound to another WeChat user');
+  assert.equal(second.seen.toasts.at(-1), '该账号已绑定其他微信');
   assert.equal(second.wx.getStorageSync('wxbind.token'), '');
 });
 
@@ -129,7 +129,7 @@ test('a spent bind ticket is replaced by a fresh checkBind, so tapping again wor
   login.onUsernameInput({ detail: { value: 'frank' } });
   login.onPasswordInput({ detail: { value: password } });
   await login.onSubmit();
-  assert.equal(phone.seen.toasts.at(-1), 'Login invalid; reopen the app');
+  assert.equal(phone.seen.toasts.at(-1), '请重新打开小程序');
   const fresh = phone.wx.getStorageSync('wxbind.pendingBind');
   assert.ok(fresh.bindTicket && fresh.bindTicket !== stale.bindTicket + 'x', 'a fresh ticket was fetched');
 
@@ -141,9 +141,9 @@ test('checkBind code 0 shows the server\'s message and opens no page', async () 
   // The sandbox refuses "sandbox:" with no name as WeChat refuses a bad code (40029).
   const phone = launch({ wechatName: 'unused', loginCode: 'sandbox:' });
   const home = await phone.open('pages/index/index');
-  assert.equal(phone.seen.toasts.at(-1), 'Login code expired; please retry');
+  assert.equal(phone.seen.toasts.at(-1), '登录凭证失效，请重试');
   assert.equal(phone.seen.navigations.length, 0);
-  assert.equal(home.data.failed, 'Login code expired; please retry');
+  assert.equal(home.data.failed, '登录凭证失效，请重试');
 
   phone.control.loginCode = null;
   phone.control.wechatName = uniqueName('retry-phone');
