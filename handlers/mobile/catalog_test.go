@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -72,6 +73,19 @@ func TestEveryMobileMessageIsInTheCatalog(t *testing.T) {
 	for key, where := range keys {
 		if !cat.Has(key) {
 			t.Errorf("%s (%s) has no catalog message", key, where)
+		}
+	}
+}
+
+// TestReadmeListsEveryReason keeps the README's failure table in step with the code.
+func TestReadmeListsEveryReason(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range append(failures, serverFailure) {
+		if !strings.Contains(string(readme), "`"+f.reason+"`") {
+			t.Errorf("README.md's failure table lacks reason %q", f.reason)
 		}
 	}
 }
