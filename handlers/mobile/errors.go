@@ -110,12 +110,7 @@ func message(c *gin.Context, f failure, err error) string {
 	tr := i18n.FromContext(c)
 	var in *account.InputError
 	if errors.As(err, &in) {
-		for _, key := range []string{in.Key, "input." + in.Field} {
-			if key != "" && tr.Has(key) {
-				return tr.Tf(key, in.Data)
-			}
-		}
-		return tr.T("input.other")
+		return tr.InputMessage(in.Key, in.Field, in.Data, "input.")
 	}
 	key := f.msgKey
 	if key == "" {
