@@ -133,7 +133,7 @@ func (s *Service) Bind(ctx context.Context, req BindRequest, actor Actor) (*Logi
 	}
 	acct, err := s.verifyPassword(ctx, req.Username, req.Password)
 	if errors.Is(err, ErrWrongCredentials) {
-		s.audit(ctx, s.store, Actor{Name: req.Username, IP: actor.IP}, ActionBindFailed, loginTarget(req.Username), identityTarget(ident))
+		s.audit(ctx, s.store, Actor{Name: req.Username, IP: actor.IP}, ActionBindFailed, loginTarget(req.Username), IdentityTarget(ident.ID))
 	}
 	if err != nil {
 		return nil, err
@@ -175,10 +175,8 @@ func (s *Service) Bind(ctx context.Context, req BindRequest, actor Actor) (*Logi
 		if login, err = s.issueLogin(ctx, tx, acct, ident); err != nil {
 			return err
 		}
-		return tx.AddAuditEntry(ctx, &models.AuditEntry{
-			ActorAccountID: &acct.ID, Actor: acct.Username, Action: ActionBind,
-			Target: identityTarget(ident), Detail: "mini-program bind as " + acct.Username, IP: actor.IP, CreatedAt: now,
-		})
+		return s.writeAudit(ctx, tx, Actor{AccountID: &acct.ID, Name: acct.Username, IP: actor.IP}, ActionBind,
+			IdentityTarget(ident.ID), "mini-program bind as "+acct.Username)
 	})
 	if err != nil {
 		return nil, err
@@ -262,11 +260,6 @@ func userInfo(acct models.Account, ident models.WechatIdentity) UserInfo {
 		NickName: ident.Nickname, AvatarURL: ident.AvatarURL, OpenID: ident.OpenID,
 		Phone: acct.Phone, CountryCode: acct.PhoneCountryCode,
 	}
-}
-
-// identityTarget names an identity in the audit log without its full openid.
-func identityTarget(ident models.WechatIdentity) string {
-	return fmt.Sprintf("wechat:%d", ident.ID)
 }
 
 func pick(v *string, old string) string {

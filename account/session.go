@@ -111,10 +111,7 @@ func (s *Service) Unbind(ctx context.Context, identityID uint64, actor Actor) er
 		if ident.AccountID != nil {
 			detail = "unbound from account " + itoa(*ident.AccountID)
 		}
-		return tx.AddAuditEntry(ctx, &models.AuditEntry{
-			ActorAccountID: actor.AccountID, Actor: actor.Name, Action: ActionUnbind,
-			Target: identityTarget(ident), Detail: detail, IP: actor.IP, CreatedAt: now,
-		})
+		return s.writeAudit(ctx, tx, actor, ActionUnbind, IdentityTarget(ident.ID), detail)
 	})
 }
 

@@ -239,10 +239,8 @@ func (u *UserData) storePhone(ctx context.Context, p Principal, phone wechat.Pho
 			return err
 		}
 		id := p.AccountID
-		return tx.AddAuditEntry(ctx, &models.AuditEntry{
-			ActorAccountID: &id, Actor: actor.Name, Action: ActionPhone, Target: "account:" + itoa(p.AccountID),
-			Detail: "phone number set from WeChat: " + MaskPhone(n.Phone), IP: actor.IP, CreatedAt: now,
-		})
+		actor.AccountID = &id
+		return u.s.writeAudit(ctx, tx, actor, ActionPhone, AccountTarget(p.AccountID), "phone number set from WeChat: "+MaskPhone(n.Phone))
 	})
 	if err != nil {
 		return PhoneNumber{}, err
