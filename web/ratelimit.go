@@ -21,6 +21,9 @@ type RateLimits struct {
 	CheckBind    Rate // generous: a whole office may share one NAT address
 	Bind         Rate
 	ConsoleLogin Rate
+	// UserData is per logged-in account, not per address: phone, checkSession and avatar,
+	// each of which may spend the appid's daily WeChat quota.
+	UserData Rate
 }
 
 // Rate is a token bucket: PerSecond sustained, Burst at once. Zero PerSecond turns it off.
@@ -34,6 +37,7 @@ var DefaultRateLimits = RateLimits{
 	CheckBind:    Rate{PerSecond: 20, Burst: 200},
 	Bind:         Rate{PerSecond: 1, Burst: 20},
 	ConsoleLogin: Rate{PerSecond: 0.5, Burst: 10},
+	UserData:     Rate{PerSecond: 0.2, Burst: 10},
 }
 
 // keyedLimiter keeps a token bucket per client address, forgetting idle ones.

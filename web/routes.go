@@ -30,11 +30,12 @@ func (s *site) routes() error {
 	authed.POST("/user/profile", m.Profile)
 	authed.POST("/user/logout", m.Logout)
 	authed.POST("/user/unbind", m.Unbind)
-	authed.POST("/user/phone", m.Phone)
-	authed.GET("/user/checkSession", m.CheckSession)
+	userData := limitPerAccount(s.limits.UserData, time.Now) // one budget for the three below
+	authed.POST("/user/phone", userData, m.Phone)
+	authed.GET("/user/checkSession", userData, m.CheckSession)
 	// An image is far larger than any JSON body, so the upload has its own cap.
 	upload := e.Group("/mobileApi", limitBody(mobile.MaxAvatarUploadBytes), requestTimeout(s.deps.RequestTimeout), m.RequireToken())
-	upload.POST("/user/avatar", m.Avatar)
+	upload.POST("/user/avatar", userData, m.Avatar)
 	e.GET("/avatars/:name", m.ServeAvatar)
 	e.HEAD("/avatars/:name", m.ServeAvatar)
 

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"wxbind/models/modelstest"
+	"wxbind/web"
 	"wxbind/web/webtest"
 	"wxbind/wechat"
 	"wxbind/wechat/wechattest"
@@ -543,4 +544,31 @@ func TestAvatarUpload(t *testing.T) {
 			t.Fatalf("upload without a token: want 401, got %d", r.Status)
 		}
 	})
+}
+
+// TestUserDataRateLimitPerAccount: one account's phone/checkSession/avatar calls share a budget;
+// another account behind the same address keeps its own.
+func TestUserDataRateLimitPerAccount(t *testing.T) {
+	app := webtest.Start(t, webtest.Options{RateLimits: &web.RateLimits{UserData: web.Rate{PerSecond: 0.01, Burst: 2}}})
+	app.CreateAccount(t, "gus", "correct-horse", "user")
+	app.CreateAccount(t, "hal", "correct-horse", "user")
+	gus := app.BindNew(t, "gus-phone", "gus", "correct-horse")
+	hal := app.BindNew(t, "hal-phone", "hal", "correct-horse")
+	if r := app.Authed(t, http.MethodGet, "/mobileApi/user/checkSession", gus, nil); r.Code() != 1 {
+		t.Fatalf("first: %s", r.Raw)
+	}
+	if r := app.Authed(t, http.MethodPost, "/mobileApi/user/phone", gus, map[string]any{"code": wechattest.PhoneCode("gus-phone", "13800138000")}); r.Code() != 1 {
+		t.Fatalf("second: %s", r.Raw)
+	}
+	calls := app.WeChat.CallsTo(wechattest.PathCheckSession)
+	r := app.Authed(t, http.MethodGet, "/mobileApi/user/checkSession", gus, nil)
+	if r.Status != 429 || r.Code() != 0 || r.String("reason") != "rate_limited" || r.Header.Get("Retry-After") == "" || r.String("msg") == "" {
+		t.Fatalf("third call: want 429 rate_limited with Retry-After, got %d %v %s", r.Status, r.Header, r.Raw)
+	}
+	if app.WeChat.CallsTo(wechattest.PathCheckSession) != calls {
+		t.Fatal("a refused call still reached WeChat")
+	}
+	if r := app.Authed(t, http.MethodGet, "/mobileApi/user/checkSession", hal, nil); r.Code() != 1 {
+		t.Fatalf("another account from the same address: %d %s", r.Status, r.Raw)
+	}
 }
