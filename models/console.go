@@ -30,7 +30,7 @@ const (
 // AccountFilter selects a page of accounts, newest first.
 type AccountFilter struct {
 	AppID    string
-	Query    string // prefix of username, name, nickname or openid
+	Query    string // prefix of username, name, nickname, openid or unionid
 	Role     string // empty for any
 	Bind     string // BindAny, BindBound or BindUnbound
 	BeforeID uint64 // keyset cursor: only ids below it; 0 for the first page
@@ -54,8 +54,9 @@ func (s *Store) ListAccounts(ctx context.Context, f AccountFilter) ([]AccountRow
 		matches := s.db.Raw(`SELECT id FROM accounts WHERE username LIKE ? ESCAPE '!'
 			UNION SELECT id FROM accounts WHERE name LIKE ? ESCAPE '!'
 			UNION SELECT account_id FROM wechat_identities WHERE appid = ? AND nickname LIKE ? ESCAPE '!' AND account_id IS NOT NULL
-			UNION SELECT account_id FROM wechat_identities WHERE appid = ? AND openid LIKE ? ESCAPE '!' AND account_id IS NOT NULL`,
-			p, p, f.AppID, p, f.AppID, p)
+			UNION SELECT account_id FROM wechat_identities WHERE appid = ? AND openid LIKE ? ESCAPE '!' AND account_id IS NOT NULL
+			UNION SELECT account_id FROM wechat_identities WHERE unionid LIKE ? ESCAPE '!' AND appid = ? AND account_id IS NOT NULL`,
+			p, p, f.AppID, p, f.AppID, p, p, f.AppID)
 		q = q.Table("(?) AS m", matches).Joins("JOIN accounts a ON a.id = m.id")
 	} else {
 		q = q.Table("accounts AS a")
@@ -95,7 +96,7 @@ type IdentityRow struct {
 // IdentityFilter selects a page of WeChat identities, newest first.
 type IdentityFilter struct {
 	AppID    string
-	Query    string // prefix of nickname, openid or bound username
+	Query    string // prefix of nickname, openid, unionid or bound username
 	BeforeID uint64
 	Limit    int
 }
@@ -107,11 +108,12 @@ func (s *Store) ListIdentities(ctx context.Context, f IdentityFilter) ([]Identit
 		p := likePrefix(f.Query)
 		matches := s.db.Raw(`SELECT id FROM wechat_identities WHERE appid = ? AND nickname LIKE ? ESCAPE '!'
 			UNION SELECT id FROM wechat_identities WHERE appid = ? AND openid LIKE ? ESCAPE '!'
+			UNION SELECT id FROM wechat_identities WHERE unionid LIKE ? ESCAPE '!' AND appid = ?
 			UNION SELECT wi.id FROM accounts ac JOIN wechat_identities wi ON wi.account_id = ac.id
 			      WHERE wi.appid = ? AND ac.username LIKE ? ESCAPE '!'
 			UNION SELECT wi.id FROM accounts ac JOIN wechat_identities wi ON wi.account_id = ac.id
 			      WHERE wi.appid = ? AND ac.name LIKE ? ESCAPE '!'`,
-			f.AppID, p, f.AppID, p, f.AppID, p, f.AppID, p)
+			f.AppID, p, f.AppID, p, p, f.AppID, f.AppID, p, f.AppID, p)
 		q = q.Table("(?) AS m", matches).Joins("JOIN wechat_identities w ON w.id = m.id")
 	} else {
 		q = q.Table("wechat_identities AS w")

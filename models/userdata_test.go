@@ -108,3 +108,46 @@ func TestAccessTokenLeaseRace(t *testing.T) {
 		}
 	})
 }
+
+// TestConsoleSearchFindsUnionID: the console's account and WeChat-user searches match a
+// unionid prefix.
+func TestConsoleSearchFindsUnionID(t *testing.T) {
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		db := modelstest.Open(t, driver)
+		store := models.NewStore(db.Gorm)
+		ctx := context.Background()
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		a := models.Account{Username: "quinn", PasswordHash: "x", Role: models.RoleUser, Status: models.StatusActive, CreatedAt: now, UpdatedAt: now}
+		if err := store.CreateAccount(ctx, &a); err != nil {
+			t.Fatal(err)
+		}
+		bound, err := store.UpsertIdentity(ctx, "wxapp", "o-quinn", "", "", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.SetIdentityUnionID(ctx, bound.ID, "ocMvos6NjeKLIBqg5Mr9QjxrP1FA", now); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.BindIdentity(ctx, bound.ID, a.ID, now); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.UpsertIdentity(ctx, "wxapp", "o-other", "ocMvOTHER", "", now); err != nil {
+			t.Fatal(err)
+		}
+		accts, err := store.ListAccounts(ctx, models.AccountFilter{AppID: "wxapp", Query: "ocMvos6N"})
+		if err != nil || len(accts) != 1 || accts[0].ID != a.ID {
+			t.Fatalf("accounts by unionid prefix: %+v %v", accts, err)
+		}
+		idents, err := store.ListIdentities(ctx, models.IdentityFilter{AppID: "wxapp", Query: "ocMv"})
+		if err != nil || len(idents) != 2 {
+			t.Fatalf("identities by unionid prefix: %d %v", len(idents), err)
+		}
+		if idents, _ := store.ListIdentities(ctx, models.IdentityFilter{AppID: "another-app", Query: "ocMv"}); len(idents) != 0 {
+			t.Fatalf("another appid's search found %d identities", len(idents))
+		}
+		byUnion, err := store.IdentitiesByUnionID(ctx, "ocMvOTHER", 10)
+		if err != nil || len(byUnion) != 1 || byUnion[0].OpenID != "o-other" {
+			t.Fatalf("IdentitiesByUnionID: %+v %v", byUnion, err)
+		}
+	})
+}
