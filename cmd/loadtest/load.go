@@ -18,8 +18,9 @@ import (
 // request builds worker w's next request; check judges its answer (status and body).
 type phase struct {
 	name    string
-	conns   int // 0: the -conns flag
-	target  int // the process whose memory is sampled
+	key     string // its name in -phases
+	conns   int    // 0: the -conns flag
+	target  int    // the process whose memory is sampled
 	client  *http.Client
 	request func(w int, rng *rand.Rand) (*http.Request, error)
 	check   func(status int, body []byte) error

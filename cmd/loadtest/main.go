@@ -30,6 +30,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -56,6 +57,7 @@ type options struct {
 	warmup    time.Duration
 	conns     int
 	rounds    int
+	phases    map[string]bool
 	profile   string
 	serverEnv []string
 }
@@ -77,6 +79,7 @@ func main() {
 	flag.IntVar(&o.conns, "conns", 64, "concurrent connections")
 	flag.IntVar(&o.rounds, "rounds", 3, "the phases run this many times in turn, each for -duration/-rounds, and are summed")
 	flag.StringVar(&o.profile, "profile", "", "directory for the server's CPU profile per phase and a heap profile (serves pprof on loopback via PPROF_ADDR)")
+	phaseList := flag.String("phases", "read,insert,checkbind,info,console", "which phases to run: read and insert are the baselines")
 	flag.Func("server-env", "KEY=VALUE added to the server's environment (repeatable)", func(s string) error {
 		if !strings.Contains(s, "=") {
 			return errors.New("want KEY=VALUE")
@@ -85,6 +88,16 @@ func main() {
 		return nil
 	})
 	flag.Parse()
+	o.phases = map[string]bool{}
+	for _, p := range strings.Split(*phaseList, ",") {
+		switch p = strings.TrimSpace(p); p {
+		case "read", "insert", "checkbind", "info", "console":
+			o.phases[p] = true
+		default:
+			fmt.Fprintf(os.Stderr, "loadtest: -phases: unknown phase %q (read, insert, checkbind, info, console)\n", p)
+			os.Exit(2)
+		}
+	}
 	if o.accounts < 1 || o.conns < 1 || o.rounds < 1 || o.duration < time.Duration(o.rounds)*time.Second {
 		fmt.Fprintln(os.Stderr, "loadtest: -accounts, -conns and -rounds must be positive, and -duration at least a second per round")
 		os.Exit(2)
@@ -204,15 +217,15 @@ func run(ctx context.Context, o options) error {
 
 	tokens := &tokenPool{}
 	phases := []phase{
-		{name: "baseline: one indexed read", target: base.pid(),
+		{name: "baseline: one indexed read", key: "read", target: base.pid(),
 			request: func(_ int, rng *mrand.Rand) (*http.Request, error) {
 				return http.NewRequest(http.MethodGet, baseURL+"/read?id="+strconv.Itoa(1+rng.IntN(o.accounts)), nil)
 			}, check: wantCode1},
-		{name: "baseline: one insert", target: base.pid(),
+		{name: "baseline: one insert", key: "insert", target: base.pid(),
 			request: func(int, *mrand.Rand) (*http.Request, error) {
 				return http.NewRequest(http.MethodPost, baseURL+"/insert", nil)
 			}, check: wantCode1},
-		{name: "checkBind (bound user)", target: server.pid(),
+		{name: "checkBind (bound user)", key: "checkbind", target: server.pid(),
 			request: func(_ int, rng *mrand.Rand) (*http.Request, error) {
 				n := 1 + rng.IntN(o.accounts)
 				req, err := http.NewRequest(http.MethodGet, serverURL+"/mobileApi/user/checkBind?code=demo:"+strconv.Itoa(n), nil)
@@ -227,7 +240,7 @@ func run(ctx context.Context, o options) error {
 				tokens.offer(body)
 				return nil
 			}},
-		{name: "info (with a token)", target: server.pid(),
+		{name: "info (with a token)", key: "info", target: server.pid(),
 			request: func(_ int, rng *mrand.Rand) (*http.Request, error) {
 				req, err := http.NewRequest(http.MethodGet, serverURL+"/mobileApi/user/info", nil)
 				if err == nil {
@@ -240,7 +253,7 @@ func run(ctx context.Context, o options) error {
 		phases[i].client = client
 	}
 	consoleNote := ""
-	consoleClient, err := consoleLogin(ctx, transport, serverURL, adminPassword)
+	consoleClient, cursorParam, err := consoleLogin(ctx, transport, serverURL, adminPassword)
 	switch {
 	case errors.Is(err, errNoConsole):
 		consoleNote = "the console users page was not measured: " + err.Error()
@@ -252,13 +265,33 @@ func run(ctx context.Context, o options) error {
 			return http.NewRequest(http.MethodGet, serverURL+"/admin/users", nil)
 		}
 		phases = append(phases,
-			phase{name: "console users page (first page)", target: server.pid(), client: consoleClient, request: usersPage, check: wantPage},
-			phase{name: "console users page (first page, 1 connection)", conns: 1, target: server.pid(), client: consoleClient, request: usersPage, check: wantPage},
-			phase{name: "console users page (random keyset page)", target: server.pid(), client: consoleClient,
+			phase{name: "console users page (first page)", key: "console", target: server.pid(), client: consoleClient, request: usersPage, check: wantPage},
+			phase{name: "console users page (first page, 1 connection)", key: "console", conns: 1, target: server.pid(), client: consoleClient, request: usersPage, check: wantPage},
+			phase{name: "console users page (random keyset page)", key: "console", target: server.pid(), client: consoleClient,
 				request: func(_ int, rng *mrand.Rand) (*http.Request, error) {
-					return http.NewRequest(http.MethodGet, serverURL+"/admin/users?before="+strconv.Itoa(100+rng.IntN(o.accounts)), nil)
+					return http.NewRequest(http.MethodGet, serverURL+"/admin/users?"+cursorParam+"="+strconv.Itoa(100+rng.IntN(o.accounts)), nil)
 				}, check: wantPage},
 		)
+	}
+
+	var chosen []phase
+	for _, p := range phases {
+		if o.phases[p.key] {
+			chosen = append(chosen, p)
+		}
+	}
+	phases = chosen
+	if o.phases["info"] && !o.phases["checkbind"] {
+		logf("logging %d demo users in for the info phase", o.conns)
+		for n := 1; n <= o.conns; n++ {
+			resp, err := client.Get(serverURL + "/mobileApi/user/checkBind?code=demo:" + strconv.Itoa(1+(n*7919)%o.accounts))
+			if err != nil {
+				return err
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			tokens.offer(body)
+		}
 	}
 
 	// Rounds interleave the server's phases with the baseline's, so that whatever else the
@@ -430,43 +463,50 @@ func (t *tokenPool) pick(rng *mrand.Rand) string {
 
 var errNoConsole = errors.New("the server has no console login at POST /admin/login")
 
+// nextPageLink finds the users list's link to its next page, to learn the keyset parameter.
+var nextPageLink = regexp.MustCompile(`/admin/users\?([A-Za-z_]+)=[0-9]+`)
+
 // consoleLogin logs the admin in through the console's form and returns a client that carries
-// the session cookie.
-func consoleLogin(ctx context.Context, transport http.RoundTripper, serverURL, password string) (*http.Client, error) {
+// the session cookie, and the query parameter that names a page of the users list.
+func consoleLogin(ctx context.Context, transport http.RoundTripper, serverURL, password string) (*http.Client, string, error) {
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Transport: transport, Jar: jar, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	form := url.Values{"username": {loadAdmin}, "password": {password}, "next": {"/admin/users"}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, serverURL+"/admin/login", strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := c.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
-		return nil, errNoConsole
+		return nil, "", errNoConsole
 	case resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound:
-		return nil, fmt.Errorf("POST /admin/login answered %d: %.300s", resp.StatusCode, body)
+		return nil, "", fmt.Errorf("POST /admin/login answered %d: %.300s", resp.StatusCode, body)
 	}
 	resp, err = c.Get(serverURL + "/admin/users")
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	body, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode == http.StatusNotFound {
-		return nil, fmt.Errorf("%w (GET /admin/users is 404)", errNoConsole)
+		return nil, "", fmt.Errorf("%w (GET /admin/users is 404)", errNoConsole)
 	}
 	if err := wantPage(resp.StatusCode, body); err != nil {
-		return nil, fmt.Errorf("GET /admin/users after login: %w", err)
+		return nil, "", fmt.Errorf("GET /admin/users after login: %w", err)
 	}
-	return c, nil
+	m := nextPageLink.FindSubmatch(body)
+	if m == nil {
+		return nil, "", errors.New("the users list has no link to a next page (/admin/users?PARAM=ID)")
+	}
+	return c, string(m[1]), nil
 }
 
 // ---- processes and the database
@@ -735,15 +775,23 @@ func (r report) print(w io.Writer) {
 		ratio, target, met := "—", "", ""
 		switch name {
 		case "checkBind (bound user)":
+			if insert.elapsed == 0 {
+				break
+			}
 			q := res.rps() / insert.rps()
 			ratio = fmt.Sprintf("%.2f× insert", q)
 			target, met = "≥ 0.5× insert", yes(q >= 0.5)
 		case "info (with a token)":
+			if read.elapsed == 0 {
+				break
+			}
 			q := res.rps() / read.rps()
 			ratio = fmt.Sprintf("%.2f× read", q)
 			target, met = "≥ 0.6× read, p99 < 20 ms", yes(q >= 0.6 && res.p99 < 20*time.Millisecond)
 		case "console users page (first page)", "console users page (random keyset page)", "console users page (first page, 1 connection)":
-			ratio = fmt.Sprintf("%.2f× read", res.rps()/read.rps())
+			if read.elapsed > 0 {
+				ratio = fmt.Sprintf("%.2f× read", res.rps()/read.rps())
+			}
 			target, met = "p50 < 50 ms", yes(res.p50 < 50*time.Millisecond)
 		}
 		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %s | %d | %s | %s | %s |\n", name, res.conns, res.rps(), ms(res.p50), ms(res.p99), res.errors, ratio, target, met)
