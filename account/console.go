@@ -60,7 +60,7 @@ const (
 func (s *Service) ConsoleLogin(ctx context.Context, username, password, ip string) (models.Account, error) {
 	username = strings.TrimSpace(username)
 	if username == "" || password == "" {
-		return models.Account{}, invalid("username", "enter both username and password")
+		return models.Account{}, invalidKey("username", "input.credentials_missing", nil, "enter both username and password")
 	}
 	if len(username) > 64 || len(password) > MaxPasswordLen {
 		return models.Account{}, ErrWrongCredentials
@@ -307,10 +307,10 @@ func checkParent(ctx context.Context, tx *models.Store, id uint64, parentID *uin
 	seen := map[uint64]bool{}
 	for p := *parentID; ; {
 		if p == id && id != 0 {
-			return invalid("parent_id", "a menu cannot be placed under itself or its own children")
+			return invalidKey("parent_id", "console.input.parent_id_self", nil, "a menu cannot be placed under itself or its own children")
 		}
 		if seen[p] {
-			return invalid("parent_id", "the menu tree has a loop here")
+			return invalidKey("parent_id", "console.input.parent_id_loop", nil, "the menu tree has a loop here")
 		}
 		seen[p] = true
 		m, err := tx.MenuByID(ctx, p)
@@ -466,7 +466,8 @@ func (s *Service) ApplyMenus(ctx context.Context, actor Actor, accountIDs, menuI
 		return invalid("user_id", "select at least one user")
 	}
 	if len(accountIDs) > maxAccountsAppliedAtOnce || len(menuIDs) > maxMenusAssignedAtOnce {
-		return invalid("user_id", "at most %d users and %d menus at once", maxAccountsAppliedAtOnce, maxMenusAssignedAtOnce)
+		return invalidKey("user_id", "console.input.too_many_at_once", map[string]any{"Accounts": maxAccountsAppliedAtOnce, "Menus": maxMenusAssignedAtOnce},
+			"at most %d users and %d menus at once", maxAccountsAppliedAtOnce, maxMenusAssignedAtOnce)
 	}
 	return s.store.Transaction(ctx, func(tx *models.Store) error {
 		n, err := tx.CountMenusByIDs(ctx, menuIDs)

@@ -1,7 +1,6 @@
 package templates
 
 import (
-	"fmt"
 	"strconv"
 )
 
@@ -29,10 +28,19 @@ type Label struct {
 	Text string
 }
 
+// LegendEntry is a series' colour and name under the chart.
+type LegendEntry struct {
+	X, Y, TextX, TextY string
+	Fill, Text         string
+}
+
 var seriesFill = [chartSeriesCount]string{"#1e88e5", "#e53935", "#43a047"}
 
+// seriesKeys name the series in the catalog; the bar titles fill in the day and the count.
+var seriesKeys = [chartSeriesCount]string{"console.chart.binds", "console.chart.unbinds", "console.chart.logins"}
+
 // Bars lays out the chart's rectangles, scaled to the week's largest figure.
-func (v DashboardView) Bars() []Bar {
+func (v DashboardView) Bars(l Locale) []Bar {
 	max := v.ChartMaxValue
 	if max < 1 {
 		max = 1
@@ -45,7 +53,7 @@ func (v DashboardView) Bars() []Bar {
 			bars = append(bars, Bar{
 				X: strconv.Itoa(x), Y: strconv.Itoa(chartBottom - h), W: strconv.Itoa(chartBarW), H: strconv.Itoa(h),
 				Fill:  seriesFill[s],
-				Title: fmt.Sprintf("%s: %d %s", day.Label, val, [...]string{"binds", "unbinds", "logins"}[s]),
+				Title: l.Tf(seriesKeys[s]+"_on", map[string]any{"Day": l.Day(day.Day), "Count": l.Number(val)}),
 			})
 		}
 	}
@@ -53,13 +61,23 @@ func (v DashboardView) Bars() []Bar {
 }
 
 // DayLabels are the dates under each group of bars.
-func (v DashboardView) DayLabels() []Label {
+func (v DashboardView) DayLabels(l Locale) []Label {
 	var ls []Label
 	for d, day := range v.Days {
-		ls = append(ls, Label{X: strconv.Itoa(chartLeft + d*chartGroupW + 10), Y: strconv.Itoa(chartBottom + 18), Text: day.Label})
+		ls = append(ls, Label{X: strconv.Itoa(chartLeft + d*chartGroupW + 10), Y: strconv.Itoa(chartBottom + 18), Text: l.Day(day.Day)})
 	}
 	return ls
 }
 
-// ScaleLabel is the largest figure, written at the top of the axis.
-func (v DashboardView) ScaleLabel() string { return strconv.FormatInt(v.ChartMaxValue, 10) }
+// Legend names the three series at the chart's foot, right-aligned.
+func Legend(l Locale) []LegendEntry {
+	var out []LegendEntry
+	for s := range chartSeriesCount {
+		x := 400 + s*100
+		out = append(out, LegendEntry{
+			X: strconv.Itoa(x), Y: "228", TextX: strconv.Itoa(x + 14), TextY: "237",
+			Fill: seriesFill[s], Text: l.T(seriesKeys[s]),
+		})
+	}
+	return out
+}

@@ -4,8 +4,9 @@
 package templates
 
 import (
-	"fmt"
 	"strconv"
+	"strings"
+	"time"
 )
 
 // Page is what the layout needs on every page.
@@ -14,7 +15,8 @@ type Page struct {
 	Nav    string       // which menu entry is current: dashboard, users, wechat-users, menus, audit
 	User   *ConsoleUser // nil when nobody is logged in
 	Flash  Flash
-	Status int // the HTTP status, shown on error pages
+	Status int    // the HTTP status, shown on error pages
+	Here   string // this page's URL, where the language switch comes back to
 }
 
 // ConsoleUser is the logged-in staff member or admin.
@@ -25,7 +27,7 @@ type ConsoleUser struct {
 	IsAdmin  bool
 }
 
-// Flash is a one-time message shown after a redirect.
+// Flash is a one-time message shown after a redirect, already in the reader's language.
 type Flash struct {
 	Kind string // ok or error
 	Msg  string
@@ -58,12 +60,12 @@ type DashboardView struct {
 	LoginsWeek    int64
 	Days          []DayFigures // oldest first, 7 days
 	ChartMaxValue int64
-	AsOf          string // when the figures were counted, UTC
+	AsOf          time.Time // when the figures were counted
 }
 
 // DayFigures are one day's events.
 type DayFigures struct {
-	Label   string // e.g. 11-21
+	Day     time.Time // its start, in the console's zone
 	Binds   int64
 	Unbinds int64
 	Logins  int64
@@ -233,25 +235,27 @@ func i64(n int64) string { return strconv.FormatInt(n, 10) }
 
 func userURL(id uint64) string { return "/admin/users/" + itoa(id) }
 
-func pct(part, whole int64) string {
-	if whole == 0 {
-		return "0%"
-	}
-	return fmt.Sprintf("%.0f%%", float64(part)*100/float64(whole))
-}
-
-func joinNames(names []string) string {
+// joinNames lists the users a bulk form is for, shortened past five.
+func joinNames(l Locale, names []string) string {
 	switch {
 	case len(names) == 0:
-		return "nobody"
+		return l.T("console.user_menus.nobody")
 	case len(names) <= 5:
-		out := names[0]
-		for _, n := range names[1:] {
-			out += ", " + n
-		}
-		return out
+		return strings.Join(names, l.T("console.list.separator"))
 	}
-	return fmt.Sprintf("%s, %s and %d others", names[0], names[1], len(names)-2)
+	return l.Tf("console.user_menus.names_and_others", map[string]any{
+		"First": names[0], "Second": names[1], "Others": l.Number(int64(len(names) - 2)),
+	})
+}
+
+// actionName is an audit action as people read it; an action the catalog does not know yet
+// shows its code.
+func actionName(l Locale, action string) string {
+	key := "console.action." + action
+	if !l.Tr.Has(key) {
+		return action
+	}
+	return l.T(key)
 }
 
 func menuFormAction(id uint64) string {

@@ -43,7 +43,8 @@ func newSessionManager(d Deps) (*scs.SessionManager, error) {
 	sm.Cookie.Persist = false
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		d.Logger.Error("console session store failed", "path", r.URL.Path, "error", err)
-		http.Error(w, "The console cannot reach its session store; please try again shortly.", http.StatusServiceUnavailable)
+		tr := d.Catalog.In(d.Catalog.ForConsole(r, "")) // no session to hold a choice
+		http.Error(w, tr.T("console.error.session_store"), http.StatusServiceUnavailable)
 	}
 	return sm, nil
 }
@@ -112,11 +113,25 @@ func sameOrigin(trusted []string, con *console.Handler) (gin.HandlerFunc, error)
 	}
 	return func(c *gin.Context) {
 		if err := cop.Check(c.Request); err != nil {
-			con.Forbidden(c, "This form was sent from another site, so it was refused. Open the console at its own address and try again. (If the console runs behind a reverse proxy, the proxy must pass on the Host header.)")
+			con.Forbidden(c, "console.forbidden.cross_site")
 			return
 		}
 		c.Next()
 	}, nil
+}
+
+// consoleOrPlainNotFound answers an unknown URL under /admin/ with the console's 404 page, in
+// the reader's language, and any other with the plain answer.
+func consoleOrPlainNotFound(con *console.Handler) gin.HandlerFunc {
+	headers := consoleHeaders()
+	return func(c *gin.Context) {
+		if !strings.HasPrefix(c.Request.URL.Path, "/admin/") {
+			notFound(c)
+			return
+		}
+		headers(c)
+		con.NotFound(c)
+	}
 }
 
 // serveStatic serves the console's vendored files under their content hash, cacheable for a

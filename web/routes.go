@@ -41,12 +41,18 @@ func (s *site) routes() error {
 
 	// The admin console: server-rendered pages; every POST is checked for a cross-site origin.
 	e.GET("/static/:hash/*file", serveStatic)
-	con := console.New(s.deps.Accounts, s.deps.Store, s.sessions)
+	con, err := console.New(s.deps.Accounts, s.deps.Store, s.sessions, console.Config{Catalog: s.deps.Catalog, Zone: s.deps.ConsoleZone})
+	if err != nil {
+		return err
+	}
 	crossOrigin, err := sameOrigin(s.deps.TrustedOrigins, con)
 	if err != nil {
 		return err
 	}
-	admin := e.Group("/admin", consoleHeaders(), limitBody(s.deps.MaxBodyBytes), requestTimeout(s.deps.RequestTimeout), crossOrigin)
+	e.NoRoute(consoleOrPlainNotFound(con)) // an unknown /admin/ URL gets the console's own 404 page
+	// con.Language first: every page and refusal below speaks the session's or browser's language.
+	admin := e.Group("/admin", consoleHeaders(), con.Language(), limitBody(s.deps.MaxBodyBytes), requestTimeout(s.deps.RequestTimeout), crossOrigin)
+	admin.POST("/lang", con.SetLanguage) // the layout's language switch, kept in the session
 	admin.GET("/login", con.LoginForm)
 	admin.POST("/login", limitPerClient(s.limits.ConsoleLogin, time.Now), con.Login)
 	admin.POST("/logout", con.Logout)

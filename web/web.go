@@ -39,6 +39,9 @@ type Deps struct {
 	// PublicURL starts uploaded avatars' URLs, e.g. https://api.example.com; default: the
 	// scheme and host each upload came to.
 	PublicURL string
+
+	// ConsoleZone is where the console shows times (CONSOLE_TZ); nil: Asia/Shanghai.
+	ConsoleZone *time.Location
 }
 
 type site struct {

@@ -13,7 +13,7 @@ import (
 
 // auditActions are the choices of the audit page's action filter.
 var auditActions = []string{
-	account.ActionBind, account.ActionUnbind,
+	account.ActionBind, account.ActionUnbind, account.ActionBindFailed, account.ActionPhone,
 	account.ActionConsoleLogin, account.ActionConsoleLoginFailed, account.ActionConsoleLogout,
 	account.ActionAccountCreate, account.ActionAccountUpdate, account.ActionPasswordReset,
 	account.ActionMenuCreate, account.ActionMenuUpdate, account.ActionMenuDelete, account.ActionMenuReorder,
@@ -31,18 +31,20 @@ func (h *Handler) Audit(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	v := templates.AuditView{Filter: f, Actions: auditActions, Rows: auditRows(entries), FirstURL: firstURL(c)}
+	v := templates.AuditView{Filter: f, Actions: auditActions, Rows: h.auditRows(c, entries), FirstURL: firstURL(c)}
 	if len(entries) > 0 {
 		v.NextURL = nextURL(c, len(entries), entries[len(entries)-1].ID)
 	}
-	render(c, http.StatusOK, templates.AuditPage(h.page(c, "Audit", "audit"), v))
+	h.render(c, http.StatusOK, templates.AuditPage(h.page(c, "console.audit.title", "audit"), v))
 }
 
-func auditRows(es []models.AuditEntry) []templates.AuditRow {
+// auditRows are audit entries as the page shows them, times in the console's zone.
+func (h *Handler) auditRows(c *gin.Context, es []models.AuditEntry) []templates.AuditRow {
+	loc := h.locale(c)
 	rows := make([]templates.AuditRow, 0, len(es))
 	for _, e := range es {
 		rows = append(rows, templates.AuditRow{
-			ID: e.ID, When: e.CreatedAt.UTC().Format("2006-01-02 15:04:05"), Actor: e.Actor, Action: e.Action,
+			ID: e.ID, When: loc.Seconds(e.CreatedAt), Actor: e.Actor, Action: e.Action,
 			Target: e.Target, Detail: e.Detail, IP: e.IP,
 		})
 	}

@@ -82,12 +82,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if p := send(anonymous, r); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location, "/admin/login") {
 				t.Errorf("anonymous %s: want 303 to /admin/login, got %d %q", name, p.Status, p.Location)
 			}
-			if p := send(user, r); p.Status != http.StatusForbidden || !strings.Contains(p.testid("message-text").Text(), "role is user") {
+			if p := send(user, r); p.Status != http.StatusForbidden || !strings.Contains(p.testid("message-text").Text(), "“普通用户”") {
 				t.Errorf("user %s: want 403 saying why, got %d %q", name, p.Status, p.Location)
 			}
 			p := send(staff, r)
 			if r.adminOnly {
-				if p.Status != http.StatusForbidden || !strings.Contains(p.testid("message-text").Text(), "Only admins") {
+				if p.Status != http.StatusForbidden || !strings.Contains(p.testid("message-text").Text(), "只有管理员") {
 					t.Errorf("staff %s: want 403 saying why, got %d %q", name, p.Status, p.Location)
 				}
 			} else {

@@ -51,6 +51,9 @@ func chromium(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// A browser set to Chinese, as most of the console's users' are.
+		chromedp.Flag("lang", "zh-CN"),
+		chromedp.Flag("accept-lang", "zh-CN,zh"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
@@ -62,10 +65,12 @@ func chromium(t *testing.T) context.Context {
 
 func byTestID(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + id + `"]`) }
 
-// TestConsoleInBrowser is an admin's session in a real browser: log in, find a user whose
-// nickname has emoji and <b>, unbind with the in-page confirmation, create a menu, assign it
-// to another user, and see it in that user's mobile info. Each main page is screenshotted
-// (written to docs/screenshots with UPDATE_SCREENSHOTS=1).
+// TestConsoleInBrowser is an admin's session in a real browser set to Chinese: log in (the
+// console answers in Chinese), switch the console to English with the layout's switch, find a
+// user whose nickname has emoji and <b>, unbind with the in-page confirmation, create a menu,
+// assign it to another user, and see it in that user's mobile info; switch back to Chinese,
+// which outlives logging out. Each main page is screenshotted (written to docs/screenshots
+// with UPDATE_SCREENSHOTS=1).
 func TestConsoleInBrowser(t *testing.T) {
 	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
 		consoleInBrowser(t, driver)
@@ -127,7 +132,19 @@ func consoleInBrowser(t *testing.T, driver string) {
 		}
 	}
 
+	htmlLang := func() string {
+		t.Helper()
+		lang, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.lang`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lang
+	}
+
 	must("open the console", chromedp.Navigate(app.URL+"/admin/"), chromedp.WaitVisible(byTestID("login-form")))
+	if got := text(byTestID("login-heading")); got != "登录管理后台" || htmlLang() != "zh-CN" {
+		t.Fatalf("a Chinese browser gets the Chinese login page: %q, <html lang=%q>", got, htmlLang())
+	}
 	screenshot(t, ctx, "console-login.png")
 	must("log in",
 		chromedp.SetValue(byTestID("login-username"), "root"),
@@ -138,7 +155,16 @@ func consoleInBrowser(t *testing.T, driver string) {
 	if got := text(byTestID("stat-bound")); got != "2" {
 		t.Fatalf("dashboard bound users: %q", got)
 	}
+	if got := text(byTestID("nav-users")); got != "用户" {
+		t.Fatalf("the menu is in Chinese: %q", got)
+	}
 	screenshot(t, ctx, "console-dashboard.png")
+	must("switch to English", chromedp.Click(byTestID("lang-en")))
+	waitText("nav-users", "Users")
+	if lang := htmlLang(); lang != "en" {
+		t.Fatalf("after the switch <html lang> must be en, got %q", lang)
+	}
+	screenshot(t, ctx, "console-dashboard-en.png")
 
 	must("search for zoe by nickname",
 		chromedp.Click(byTestID("nav-users")),
@@ -221,10 +247,17 @@ func consoleInBrowser(t *testing.T, driver string) {
 	must("WeChat users", chromedp.Click(byTestID("nav-wechat-users")), chromedp.WaitVisible(byTestID("wechat-table")))
 	screenshot(t, ctx, "console-wechat-users.png")
 	must("audit", chromedp.Click(byTestID("nav-audit")), chromedp.WaitVisible(byTestID("audit-table")))
-	waitText("audit-table", "menus_assign")
-	screenshot(t, ctx, "console-audit.png")
+	waitText("audit-table", "menus assigned")
+	screenshot(t, ctx, "console-audit-en.png")
 
+	must("switch back to Chinese", chromedp.Click(byTestID("lang-zh-CN")))
+	waitText("audit-heading", "操作日志")
+	waitText("audit-table", "分配菜单")
+	screenshot(t, ctx, "console-audit.png")
 	must("log out", chromedp.Click(byTestID("logout")), chromedp.WaitVisible(byTestID("login-form")))
+	if got := text(byTestID("login-heading")); got != "登录管理后台" || htmlLang() != "zh-CN" {
+		t.Fatalf("the language chosen outlives logging out: %q, <html lang=%q>", got, htmlLang())
+	}
 }
 
 // takeScreenshot checks the page renders as a sane PNG and, with UPDATE_SCREENSHOTS=1, writes it

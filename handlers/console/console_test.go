@@ -20,8 +20,8 @@ import (
 	"wxbind/wechat/wechattest"
 )
 
-// TestLoginLogout covers the login form: wrong password, role user refused, a fresh session
-// token at login, logout ending the session.
+// TestLoginLogout covers the login form (in the default language, Chinese): wrong password,
+// role user refused, a fresh session token at login, logout ending the session.
 func TestLoginLogout(t *testing.T) {
 	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
 		app := webtest.Start(t, webtest.Options{Driver: driver})
@@ -37,7 +37,7 @@ func TestLoginLogout(t *testing.T) {
 
 		wrong := b.post("/admin/login", url.Values{"username": {"root"}, "password": {"nope-nope"}})
 		mustStatus(t, "wrong password", wrong, http.StatusUnauthorized)
-		if got := wrong.testid("login-error").Text(); !strings.Contains(got, "Wrong username or password") {
+		if got := wrong.testid("login-error").Text(); !strings.Contains(got, "用户名或密码错误") {
 			t.Fatalf("wrong password message: %q", got)
 		}
 		if v, _ := wrong.testid("login-username").Attr("value"); v != "root" {
@@ -46,7 +46,7 @@ func TestLoginLogout(t *testing.T) {
 
 		user := b.post("/admin/login", url.Values{"username": {"plain"}, "password": {"user-password"}})
 		mustStatus(t, "role user", user, http.StatusForbidden)
-		if got := user.testid("login-error").Text(); !strings.Contains(got, "only staff and admins") {
+		if got := user.testid("login-error").Text(); !strings.Contains(got, "仅限员工和管理员") {
 			t.Fatalf("role user message: %q", got)
 		}
 
@@ -105,7 +105,7 @@ func TestLoginThrottled(t *testing.T) {
 		}
 		p := b.post("/admin/login", url.Values{"username": {"root"}, "password": {"admin-password"}})
 		mustStatus(t, "throttled", p, http.StatusTooManyRequests)
-		if !strings.Contains(p.testid("login-error").Text(), "Too many failed logins") {
+		if !strings.Contains(p.testid("login-error").Text(), "登录失败次数过多") {
 			t.Fatalf("throttle message: %q", p.testid("login-error").Text())
 		}
 		// Another username from the same IP is still let in (the per-IP limit is higher).
@@ -167,7 +167,7 @@ func TestConsoleUnbind(t *testing.T) {
 		token := app.BindNew(t, "bob-phone", "bob", "bob-password")
 		second := app.CheckBind(t, wechattest.Code("bob-phone")).String("token")
 
-		b := newBrowser(t, app)
+		b := newBrowserIn(t, app, "en-US,en;q=0.9")
 		b.login("helper", "staff-password")
 		path := fmt.Sprintf("/admin/users/%d", bob.ID)
 		p := b.get(path)
@@ -216,7 +216,7 @@ func TestMenusReachTheMiniProgram(t *testing.T) {
 		bobToken := app.BindNew(t, "bob-phone", "bob", "bob-password")
 		ctx := context.Background()
 
-		b := newBrowser(t, app)
+		b := newBrowserIn(t, app, "en")
 		b.login("root", "admin-password")
 		mustRedirect(t, "create menu", b.post("/admin/menus", url.Values{
 			"name": {"Orders"}, "code": {"orders"}, "path": {"/pages/orders/index"}, "icon": {"cart"}, "sort": {"1"}, "visible": {"1"},
@@ -328,7 +328,7 @@ func TestMenuEditAndReorder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := newBrowser(t, app)
+		b := newBrowserIn(t, app, "en")
 		b.login("root", "admin-password")
 
 		edit := b.get(fmt.Sprintf("/admin/menus?edit=%d", a.ID))
@@ -371,7 +371,7 @@ func TestAccountAdministration(t *testing.T) {
 
 		bad := admin.post("/admin/users", url.Values{"username": {"new-staff"}, "name": {"New Staff"}, "role": {"staff"}, "password": {"short"}})
 		mustStatus(t, "short password", bad, http.StatusUnprocessableEntity)
-		if !strings.Contains(bad.testid("form-error").Text(), "at least 8") {
+		if !strings.Contains(bad.testid("form-error").Text(), "密码需8至72个字符") {
 			t.Fatalf("short password message: %q", bad.testid("form-error").Text())
 		}
 		p := admin.post("/admin/users", url.Values{"username": {"new-staff"}, "name": {"New Staff"}, "role": {"staff"}, "password": {"staff-password"}})
@@ -421,7 +421,7 @@ func TestAccountAdministration(t *testing.T) {
 		rootPath := fmt.Sprintf("/admin/users/%d", root.ID)
 		last := admin.post(rootPath, url.Values{"name": {"Root"}, "role": {"staff"}, "status": {"active"}})
 		mustStatus(t, "demote last admin", last, http.StatusUnprocessableEntity)
-		if !strings.Contains(last.testid("form-error").Text(), "last active admin") {
+		if !strings.Contains(last.testid("form-error").Text(), "最后一个正常状态的管理员") {
 			t.Fatalf("last admin message: %q", last.testid("form-error").Text())
 		}
 		if a, _ := app.Store.AccountByID(context.Background(), root.ID); a.Role != "admin" {
@@ -446,7 +446,7 @@ func TestCrossSitePostRefused(t *testing.T) {
 
 		p := b.post(path, nil, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site")
 		mustStatus(t, "cross-site post", p, http.StatusForbidden)
-		if !strings.Contains(p.testid("message-text").Text(), "sent from another site") {
+		if !strings.Contains(p.testid("message-text").Text(), "来自其他网站") {
 			t.Fatalf("the 403 page must say why: %q", p.testid("message-text").Text())
 		}
 		p = b.post(path, nil, "Origin", "https://evil.example", "Sec-Fetch-Site", "")
@@ -621,8 +621,9 @@ func TestAuditNamesMobileUnbind(t *testing.T) {
 	b := newBrowser(t, app)
 	b.login("root", "admin-password")
 	p := b.get("/admin/audit?actor=erin")
-	actions := p.testid("audit-action").Map(func(_ int, s *goquery.Selection) string { return s.Text() })
-	if strings.Join(actions, ",") != "unbind,bind" {
-		t.Fatalf("erin's audit entries: want unbind,bind, got %v", actions)
+	actions := p.testid("audit-action").Map(func(_ int, s *goquery.Selection) string { return s.AttrOr("data-action", "") })
+	names := p.testid("audit-action").Map(func(_ int, s *goquery.Selection) string { return s.Text() })
+	if strings.Join(actions, ",") != "unbind,bind" || strings.Join(names, ",") != "解除绑定,绑定" {
+		t.Fatalf("erin's audit entries: want unbind,bind shown as 解除绑定,绑定, got %v %v", actions, names)
 	}
 }

@@ -25,29 +25,31 @@ type dashboardCache struct {
 }
 
 // Dashboard shows totals, today's and the last 7 days' binds, unbinds and logins. Each
-// figure is an indexed count; days are UTC days.
+// figure is an indexed count; days are days in the console's time zone (CONSOLE_TZ), so
+// "today" starts at midnight where the admins are.
 func (h *Handler) Dashboard(c *gin.Context) {
-	v, err := h.dashboardFigures(c.Request.Context(), time.Now().UTC())
+	v, err := h.dashboardFigures(c.Request.Context(), time.Now().In(h.zone))
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	render(c, http.StatusOK, templates.DashboardPage(h.page(c, "Dashboard", "dashboard"), v))
+	h.render(c, http.StatusOK, templates.DashboardPage(h.page(c, "console.dashboard.title", "dashboard"), v))
 }
 
 // dashboardFigures returns the cached figures, counting them again when they are older than
 // dashboardTTL or from another day. One computation runs at a time; the others wait for it.
+// The figures hold numbers and times, not text, so one copy serves every language.
 func (h *Handler) dashboardFigures(ctx context.Context, now time.Time) (templates.DashboardView, error) {
 	h.dash.mu.Lock()
 	defer h.dash.mu.Unlock()
-	if !h.dash.at.IsZero() && now.Sub(h.dash.at) < dashboardTTL && h.dash.at.YearDay() == now.YearDay() {
+	if !h.dash.at.IsZero() && now.Sub(h.dash.at) < dashboardTTL && h.dash.at.In(now.Location()).YearDay() == now.YearDay() {
 		return h.dash.view, nil
 	}
 	v, err := h.dashboard(ctx, now)
 	if err != nil {
 		return v, err
 	}
-	v.AsOf = now.Format("15:04:05")
+	v.AsOf = now
 	h.dash.at, h.dash.view = now, v
 	return v, nil
 }
@@ -65,11 +67,12 @@ func (h *Handler) dashboard(ctx context.Context, now time.Time) (templates.Dashb
 	if v.Bound, err = h.store.CountBoundIdentities(ctx, appID); err != nil {
 		return v, err
 	}
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
 	for i := 6; i >= 0; i-- {
 		from := today.AddDate(0, 0, -i)
 		to := from.AddDate(0, 0, 1)
-		d := templates.DayFigures{Label: from.Format("01-02")}
+		d := templates.DayFigures{Day: from}
+		from, to = from.UTC(), to.UTC() // the database keeps UTC; SQLite compares text
 		if d.Binds, err = h.store.CountAuditBetween(ctx, account.ActionBind, from, to); err != nil {
 			return v, err
 		}

@@ -1,6 +1,8 @@
 // Package console serves the admin console's pages: each handler loads what its page shows,
 // calls the account rules for changes, and redirects after a POST. Who may do what is checked
-// here on the server, by RequireLogin and RequireAdmin, never by hiding buttons.
+// here on the server, by RequireLogin and RequireAdmin, never by hiding buttons. Every word a
+// person reads comes from the i18n catalog (keys console.*), in the language of the session's
+// choice, else the browser's Accept-Language, else DEFAULT_LANG.
 package console
 
 import (
@@ -10,12 +12,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
 
 	"wxbind/account"
+	"wxbind/i18n"
 	"wxbind/models"
 	"wxbind/templates"
 )
@@ -26,13 +30,23 @@ const (
 	sessionStamp     = "credential_stamp"
 	sessionFlash     = "flash"
 	sessionFlashKind = "flash_kind"
+	sessionLang      = "lang"
 )
 
 // Gin context key of the logged-in console user.
-const userKey = "console.user"
+const userKey = "console_user"
 
 // pageSize is how many rows a list shows.
 const pageSize = 50
+
+// DefaultZone is where the console's times are shown when Config.Zone is nil.
+const DefaultZone = "Asia/Shanghai"
+
+// Config is what the console speaks and shows its times in.
+type Config struct {
+	Catalog *i18n.Catalog  // nil: the built-in catalog with zh-CN as the default
+	Zone    *time.Location // nil: DefaultZone
+}
 
 // Handler serves the console.
 type Handler struct {
@@ -40,11 +54,68 @@ type Handler struct {
 	store    *models.Store
 	sessions *scs.SessionManager
 	dash     *dashboardCache
+	cat      *i18n.Catalog
+	zone     *time.Location
 }
 
-// New builds the console over the rules, read-only list queries and the session manager.
-func New(accounts *account.Service, store *models.Store, sessions *scs.SessionManager) *Handler {
-	return &Handler{accounts: accounts, store: store, sessions: sessions, dash: &dashboardCache{}}
+// New builds the console over the rules, read-only list queries, the session manager and its
+// catalog and time zone.
+func New(accounts *account.Service, store *models.Store, sessions *scs.SessionManager, cfg Config) (*Handler, error) {
+	if cfg.Catalog == nil {
+		cat, err := i18n.New(i18n.Chinese.String())
+		if err != nil {
+			return nil, err
+		}
+		cfg.Catalog = cat
+	}
+	if cfg.Zone == nil {
+		zone, err := time.LoadLocation(DefaultZone)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Zone = zone
+	}
+	return &Handler{accounts: accounts, store: store, sessions: sessions, dash: &dashboardCache{}, cat: cfg.Catalog, zone: cfg.Zone}, nil
+}
+
+// Language picks each console request's language — the one chosen with the layout's switch and
+// kept in the session, else Accept-Language, else DEFAULT_LANG — for everything it shows,
+// refusals by earlier middleware included. Use it first in the console's group.
+func (h *Handler) Language() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		chosen := h.sessions.GetString(c.Request.Context(), sessionLang)
+		c.Set(i18n.ContextKey, h.cat.In(h.cat.ForConsole(c.Request, chosen)))
+		c.Next()
+	}
+}
+
+// SetLanguage keeps the language chosen with the layout's switch (field lang) in the session
+// and goes back to the page it was chosen on (field next).
+func (h *Handler) SetLanguage(c *gin.Context) {
+	for _, tag := range i18n.Supported {
+		if c.PostForm("lang") == tag.String() {
+			h.sessions.Put(c.Request.Context(), sessionLang, tag.String())
+		}
+	}
+	next := c.PostForm("next")
+	if next == "/admin/login" || strings.HasPrefix(next, "/admin/login?") {
+		c.Redirect(http.StatusSeeOther, "/admin/login")
+		return
+	}
+	c.Redirect(http.StatusSeeOther, safeNext(next))
+}
+
+// tr is the request's catalog, in the language Language picked.
+func (h *Handler) tr(c *gin.Context) i18n.Translator {
+	if _, ok := c.Get(i18n.ContextKey); !ok {
+		c.Set(i18n.ContextKey, h.cat.In(h.cat.ForConsole(c.Request, h.sessions.GetString(c.Request.Context(), sessionLang))))
+	}
+	return i18n.FromContext(c)
+}
+
+// locale is how the request's pages speak: its language and the console's time zone.
+func (h *Handler) locale(c *gin.Context) templates.Locale {
+	return templates.Locale{Tr: h.tr(c), Zone: h.zone}
 }
 
 // RequireLogin lets a request through only with a live console session of an active staff
@@ -61,11 +132,14 @@ func (h *Handler) RequireLogin() gin.HandlerFunc {
 		acct, err := h.accounts.ConsoleAccount(ctx, id, h.sessions.GetString(ctx, sessionStamp))
 		switch {
 		case errors.Is(err, account.ErrUnauthenticated):
+			lang := h.sessions.GetString(ctx, sessionLang)
 			_ = h.sessions.Destroy(ctx)
+			h.keepLanguage(ctx, lang)
 			h.toLogin(c)
 			return
 		case errors.Is(err, account.ErrNoConsoleAccess):
-			h.forbidden(c, "Your account's role is "+acct.Role+"; the console is for staff and admins.")
+			tr := h.tr(c)
+			h.forbidden(c, tr.Tf("console.forbidden.role", map[string]any{"Role": tr.T("console.role." + acct.Role)}))
 			return
 		case err != nil:
 			h.fail(c, err)
@@ -82,10 +156,18 @@ func (h *Handler) RequireLogin() gin.HandlerFunc {
 func (h *Handler) RequireAdmin() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if u, ok := currentUser(c); !ok || !u.IsAdmin {
-			h.forbidden(c, "Only admins may manage accounts, menus and menu assignments; staff may view users and unbind them.")
+			h.forbidden(c, h.tr(c).T("console.forbidden.admin_only"))
 			return
 		}
 		c.Next()
+	}
+}
+
+// keepLanguage puts a language choice back into a session that was just ended, so logging out
+// does not switch the console's language.
+func (h *Handler) keepLanguage(ctx context.Context, lang string) {
+	if lang != "" {
+		h.sessions.Put(ctx, sessionLang, lang)
 	}
 }
 
@@ -108,9 +190,16 @@ func currentUser(c *gin.Context) (templates.ConsoleUser, bool) {
 	return u, ok
 }
 
-// page is the layout data of the current request, with the flash message popped.
-func (h *Handler) page(c *gin.Context, title, nav string) templates.Page {
-	p := templates.Page{Title: title, Nav: nav}
+// page is the layout data of the current request, with the flash message popped. titleKey is
+// the page title's catalog message.
+func (h *Handler) page(c *gin.Context, titleKey, nav string) templates.Page {
+	p := templates.Page{Nav: nav, Here: "/admin/"}
+	if titleKey != "" {
+		p.Title = h.tr(c).T(titleKey)
+	}
+	if c.Request.Method == http.MethodGet {
+		p.Here = c.Request.URL.RequestURI()
+	}
 	if u, ok := currentUser(c); ok {
 		p.User = &u
 	}
@@ -131,20 +220,23 @@ func actor(c *gin.Context) account.Actor {
 	return a
 }
 
-// render writes a page. Pages are never cached: they show personal data.
-func render(c *gin.Context, status int, page templ.Component) {
+// render writes a page in the request's language. Pages are never cached: they show personal
+// data.
+func (h *Handler) render(c *gin.Context, status int, page templ.Component) {
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Header("Cache-Control", "no-store")
+	c.Header("Content-Language", h.tr(c).Lang())
 	c.Status(status)
-	if err := page.Render(c.Request.Context(), c.Writer); err != nil {
+	if err := page.Render(templates.WithLocale(c.Request.Context(), h.locale(c)), c.Writer); err != nil {
 		_ = c.Error(err)
 	}
 }
 
-// redirect ends a successful POST: a flash message for the next page, then 303 to it.
-func (h *Handler) redirect(c *gin.Context, to, flash string) {
-	if flash != "" {
-		h.sessions.Put(c.Request.Context(), sessionFlash, flash)
+// redirect ends a successful POST: a flash message (a catalog message filled with data) for the
+// next page, then 303 to it.
+func (h *Handler) redirect(c *gin.Context, to, flashKey string, data map[string]any) {
+	if flashKey != "" {
+		h.sessions.Put(c.Request.Context(), sessionFlash, h.tr(c).Tf(flashKey, data))
 		h.sessions.Put(c.Request.Context(), sessionFlashKind, "ok")
 	}
 	c.Redirect(http.StatusSeeOther, to)
@@ -152,64 +244,94 @@ func (h *Handler) redirect(c *gin.Context, to, flash string) {
 
 // redirectError ends a refused POST whose form need not be kept, with the reason shown.
 func (h *Handler) redirectError(c *gin.Context, to string, err error) {
-	h.sessions.Put(c.Request.Context(), sessionFlash, message(err))
+	h.sessions.Put(c.Request.Context(), sessionFlash, h.message(c, err))
 	h.sessions.Put(c.Request.Context(), sessionFlashKind, "error")
 	c.Redirect(http.StatusSeeOther, to)
 }
 
 // forbidden answers 403 with a page that says why.
 func (h *Handler) forbidden(c *gin.Context, why string) {
-	p := h.page(c, "Forbidden", "")
+	p := h.page(c, "console.forbidden.title", "")
 	p.Status = http.StatusForbidden
-	render(c, http.StatusForbidden, templates.MessagePage(p, templates.MessageView{Heading: "Not allowed", Msg: why, BackURL: "/admin/"}))
+	h.render(c, http.StatusForbidden, templates.MessagePage(p, templates.MessageView{Heading: h.tr(c).T("console.forbidden.heading"), Msg: why, BackURL: "/admin/"}))
 	c.Abort()
 }
 
-// notFound answers 404 with a page.
-func (h *Handler) notFound(c *gin.Context, what string) {
-	p := h.page(c, "Not found", "")
-	render(c, http.StatusNotFound, templates.MessagePage(p, templates.MessageView{Heading: "Not found", Msg: what, BackURL: "/admin/users"}))
+// notFound answers 404 with a page; whatKey is the catalog message saying what is missing.
+func (h *Handler) notFound(c *gin.Context, whatKey string) {
+	p := h.page(c, "console.not_found.title", "")
+	p.Status = http.StatusNotFound
+	tr := h.tr(c)
+	h.render(c, http.StatusNotFound, templates.MessagePage(p, templates.MessageView{Heading: tr.T("console.not_found.heading"), Msg: tr.T(whatKey), BackURL: "/admin/users"}))
 	c.Abort()
 }
+
+// NotFound is the console's page for a URL under /admin/ that does not exist.
+func (h *Handler) NotFound(c *gin.Context) { h.notFound(c, "console.not_found.page") }
 
 // fail answers an error the rules did not expect, such as a database outage; the cause goes
 // to the access log, not to the page.
 func (h *Handler) fail(c *gin.Context, err error) {
 	_ = c.Error(err)
-	status := http.StatusInternalServerError
-	msg := "Something went wrong on the server. Your change was not saved; please try again."
+	status, msgKey := http.StatusInternalServerError, "console.error.server"
 	if errors.Is(err, context.DeadlineExceeded) {
-		status, msg = http.StatusServiceUnavailable, "The database took too long to answer. Please try again."
+		status, msgKey = http.StatusServiceUnavailable, "console.error.timeout"
 	}
-	p := h.page(c, "Error", "")
-	render(c, status, templates.MessagePage(p, templates.MessageView{Heading: "Server error", Msg: msg, BackURL: "/admin/"}))
+	p := h.page(c, "console.error.title", "")
+	p.Status = status
+	tr := h.tr(c)
+	h.render(c, status, templates.MessagePage(p, templates.MessageView{Heading: tr.T("console.error.heading"), Msg: tr.T(msgKey), BackURL: "/admin/"}))
 	c.Abort()
 }
 
-// message is what a person is told about a refused change.
-func message(err error) string {
-	var in *account.InputError
-	if errors.As(err, &in) {
-		return in.Msg
-	}
-	for _, known := range []error{
-		account.ErrLastAdmin, account.ErrAccountNotFound, account.ErrMenuNotFound, account.ErrMenuHasChildren,
-		account.ErrMenuCodeTaken, account.ErrNotBoundAccount, account.ErrNotBound, account.ErrLoginThrottled,
-		account.ErrNoConsoleAccess, account.ErrWrongCredentials, account.ErrAccountDisabled,
-	} {
-		if errors.Is(err, known) {
-			s := known.Error()
-			return strings.ToUpper(s[:1]) + s[1:] + "."
+// refusals are the rules' refusals a person can act on, with their catalog messages.
+var refusals = []struct {
+	err error
+	key string
+}{
+	{account.ErrLastAdmin, "console.error.last_admin"},
+	{account.ErrAccountNotFound, "console.error.account_not_found"},
+	{account.ErrMenuNotFound, "console.error.menu_not_found"},
+	{account.ErrMenuHasChildren, "console.error.menu_has_children"},
+	{account.ErrMenuCodeTaken, "console.error.menu_code_taken"},
+	{account.ErrNotBoundAccount, "console.error.not_bound_account"},
+	{account.ErrNotBound, "console.error.not_bound"},
+	{account.ErrLoginThrottled, "console.error.login_throttled"},
+	{account.ErrNoConsoleAccess, "console.error.no_console_access"},
+	{account.ErrWrongCredentials, "console.error.wrong_credentials"},
+	{account.ErrAccountDisabled, "console.error.account_disabled"},
+	{account.ErrUsernameTaken, "console.error.username_taken"},
+}
+
+// refusalKey is the catalog message of a refusal, or "" for an error that is not one.
+func refusalKey(err error) string {
+	for _, r := range refusals {
+		if errors.Is(err, r.err) {
+			return r.key
 		}
 	}
-	if errors.Is(err, account.ErrUsernameTaken) {
-		return "This username is already taken."
+	return ""
+}
+
+// message is what a person is told about a refused change, in the request's language. Input
+// the rules refused is worded the way the mini-program words it, with the console's own
+// messages (console.input.*) first.
+func (h *Handler) message(c *gin.Context, err error) string {
+	var in *account.InputError
+	if errors.As(err, &in) {
+		return h.tr(c).InputMessage(in.Key, in.Field, in.Data, "console.input.", "input.")
+	}
+	if key := refusalKey(err); key != "" {
+		return h.tr(c).T(key)
 	}
 	return ""
 }
 
 // refused reports whether err is a refusal the person can act on, rather than a failure.
-func refused(err error) bool { return message(err) != "" }
+func refused(err error) bool {
+	var in *account.InputError
+	return errors.As(err, &in) || refusalKey(err) != ""
+}
 
 // idParam reads a positive id from the path.
 func idParam(c *gin.Context, name string) (uint64, bool) {
@@ -259,5 +381,6 @@ func firstURL(c *gin.Context) string {
 	return c.Request.URL.Path + "?" + q.Encode()
 }
 
-// Forbidden answers 403 with a page that says why; the web layer's cross-origin check uses it.
-func (h *Handler) Forbidden(c *gin.Context, why string) { h.forbidden(c, why) }
+// Forbidden answers 403 with a page saying why (the catalog message whyKey); the web layer's
+// cross-origin check uses it.
+func (h *Handler) Forbidden(c *gin.Context, whyKey string) { h.forbidden(c, h.tr(c).T(whyKey)) }

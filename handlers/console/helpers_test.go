@@ -17,11 +17,20 @@ import (
 )
 
 // browser is one person's cookie jar against the app; it never follows redirects, so tests
-// see each 303.
+// see each 303. Its Accept-Language is empty (the console's default, Chinese) unless made with
+// newBrowserIn.
 type browser struct {
-	t      testing.TB
-	app    *webtest.App
-	client *http.Client
+	t              testing.TB
+	app            *webtest.App
+	client         *http.Client
+	acceptLanguage string
+}
+
+// newBrowserIn is a browser whose requests ask for a language, e.g. "en-US,en;q=0.9".
+func newBrowserIn(t testing.TB, app *webtest.App, acceptLanguage string) *browser {
+	b := newBrowser(t, app)
+	b.acceptLanguage = acceptLanguage
+	return b
 }
 
 func newBrowser(t testing.TB, app *webtest.App) *browser {
@@ -51,6 +60,9 @@ func (p page) testid(id string) *goquery.Selection {
 
 func (b *browser) do(req *http.Request) page {
 	b.t.Helper()
+	if b.acceptLanguage != "" {
+		req.Header.Set("Accept-Language", b.acceptLanguage)
+	}
 	resp, err := b.client.Do(req)
 	if err != nil {
 		b.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)

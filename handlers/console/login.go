@@ -17,7 +17,7 @@ func (h *Handler) LoginForm(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/admin/")
 		return
 	}
-	render(c, http.StatusOK, templates.LoginPage(h.page(c, "Log in", ""), templates.LoginView{Next: safeNext(c.Query("next"))}))
+	h.render(c, http.StatusOK, templates.LoginPage(h.page(c, "console.login.title", ""), templates.LoginView{Next: safeNext(c.Query("next"))}))
 }
 
 // Login checks the form's username and password and opens a console session with a fresh
@@ -39,7 +39,7 @@ func (h *Handler) Login(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
-		render(c, status, templates.LoginPage(h.page(c, "Log in", ""), templates.LoginView{Username: username, Error: message(err), Next: next}))
+		h.render(c, status, templates.LoginPage(h.page(c, "console.login.title", ""), templates.LoginView{Username: username, Error: h.message(c, err), Next: next}))
 		return
 	}
 	ctx := c.Request.Context()
@@ -62,10 +62,12 @@ func (h *Handler) Logout(c *gin.Context) {
 		}
 		h.accounts.ConsoleLogout(ctx, a)
 	}
+	lang := h.sessions.GetString(ctx, sessionLang)
 	if err := h.sessions.Destroy(ctx); err != nil {
 		h.fail(c, err)
 		return
 	}
+	h.keepLanguage(ctx, lang)
 	c.Redirect(http.StatusSeeOther, "/admin/login")
 }
 

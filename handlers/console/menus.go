@@ -19,7 +19,7 @@ func (h *Handler) Menus(c *gin.Context) {
 	if id, err := strconv.ParseUint(c.Query("edit"), 10, 64); err == nil && id > 0 {
 		m, err := h.store.MenuByID(c.Request.Context(), id)
 		if errors.Is(err, models.ErrNotFound) {
-			h.notFound(c, "There is no such menu.")
+			h.notFound(c, "console.not_found.menu")
 			return
 		}
 		if err != nil {
@@ -43,7 +43,7 @@ func (h *Handler) renderMenus(c *gin.Context, status int, form templates.MenuFor
 	}
 	v := templates.MenusView{Tree: menuTree(all, nil), Form: form}
 	v.Parents = parentOptions(v.Tree, "", form.ID)
-	render(c, status, templates.MenusPage(h.page(c, "Menus", "menus"), v))
+	h.render(c, status, templates.MenusPage(h.page(c, "console.menus.title", "menus"), v))
 }
 
 // CreateMenu adds a menu from the fields name, code, path, icon, parent_id, sort, visible.
@@ -52,7 +52,7 @@ func (h *Handler) CreateMenu(c *gin.Context) {
 	if err == nil {
 		var m models.Menu
 		if m, err = h.accounts.CreateMenu(c.Request.Context(), actor(c), in); err == nil {
-			h.redirect(c, "/admin/menus", "Menu "+m.Name+" created.")
+			h.redirect(c, "/admin/menus", "console.flash.menu_created", map[string]any{"Name": m.Name})
 			return
 		}
 	}
@@ -63,14 +63,14 @@ func (h *Handler) CreateMenu(c *gin.Context) {
 func (h *Handler) UpdateMenu(c *gin.Context) {
 	id, ok := idParam(c, "id")
 	if !ok {
-		h.notFound(c, "There is no such menu.")
+		h.notFound(c, "console.not_found.menu")
 		return
 	}
 	in, form, err := menuInput(c)
 	form.ID = id
 	if err == nil {
 		if err = h.accounts.UpdateMenu(c.Request.Context(), actor(c), id, in); err == nil {
-			h.redirect(c, "/admin/menus", "Menu "+in.Name+" saved.")
+			h.redirect(c, "/admin/menus", "console.flash.menu_saved", map[string]any{"Name": in.Name})
 			return
 		}
 	}
@@ -79,14 +79,14 @@ func (h *Handler) UpdateMenu(c *gin.Context) {
 
 func (h *Handler) refuseMenuForm(c *gin.Context, form templates.MenuForm, err error) {
 	if errors.Is(err, account.ErrMenuNotFound) {
-		h.notFound(c, "There is no such menu.")
+		h.notFound(c, "console.not_found.menu")
 		return
 	}
 	if !refused(err) {
 		h.fail(c, err)
 		return
 	}
-	form.Error = message(err)
+	form.Error = h.message(c, err)
 	h.renderMenus(c, http.StatusUnprocessableEntity, form)
 }
 
@@ -94,7 +94,7 @@ func (h *Handler) refuseMenuForm(c *gin.Context, form templates.MenuForm, err er
 func (h *Handler) DeleteMenu(c *gin.Context) {
 	id, ok := idParam(c, "id")
 	if !ok {
-		h.notFound(c, "There is no such menu.")
+		h.notFound(c, "console.not_found.menu")
 		return
 	}
 	if err := h.accounts.DeleteMenu(c.Request.Context(), actor(c), id); err != nil {
@@ -105,14 +105,14 @@ func (h *Handler) DeleteMenu(c *gin.Context) {
 		h.redirectError(c, "/admin/menus", err)
 		return
 	}
-	h.redirect(c, "/admin/menus", "Menu deleted.")
+	h.redirect(c, "/admin/menus", "console.flash.menu_deleted", nil)
 }
 
 // MoveMenu moves a menu up or down among its siblings (field direction: up or down).
 func (h *Handler) MoveMenu(c *gin.Context) {
 	id, ok := idParam(c, "id")
 	if !ok {
-		h.notFound(c, "There is no such menu.")
+		h.notFound(c, "console.not_found.menu")
 		return
 	}
 	delta := 1
@@ -127,7 +127,7 @@ func (h *Handler) MoveMenu(c *gin.Context) {
 		h.redirectError(c, "/admin/menus", err)
 		return
 	}
-	h.redirect(c, "/admin/menus", "")
+	h.redirect(c, "/admin/menus", "", nil)
 }
 
 // menuInput reads the menu form, returning it also as typed, to show again if refused.

@@ -17,7 +17,7 @@ const maxBulkAccounts = 500
 func (h *Handler) UserMenus(c *gin.Context) {
 	id, ok := idParam(c, "id")
 	if !ok {
-		h.notFound(c, "There is no such account.")
+		h.notFound(c, "console.not_found.account")
 		return
 	}
 	h.renderUserMenus(c, http.StatusOK, []uint64{id}, "")
@@ -28,21 +28,21 @@ func (h *Handler) UserMenus(c *gin.Context) {
 func (h *Handler) SetUserMenus(c *gin.Context) {
 	id, ok := idParam(c, "id")
 	if !ok {
-		h.notFound(c, "There is no such account.")
+		h.notFound(c, "console.not_found.account")
 		return
 	}
 	if err := h.accounts.SetAccountMenus(c.Request.Context(), actor(c), id, ids(c.PostFormArray("menu_id"))); err != nil {
 		h.refuseMenus(c, []uint64{id}, err)
 		return
 	}
-	h.redirect(c, userURLOf(id), "Menus saved; the mini-program shows them at its next checkBind or info.")
+	h.redirect(c, userURLOf(id), "console.flash.menus_saved", nil)
 }
 
 // BulkMenus shows the checkbox tree for the users selected in the list (user_id values).
 func (h *Handler) BulkMenus(c *gin.Context) {
 	accountIDs := ids(c.QueryArray("user_id"))
 	if len(accountIDs) == 0 {
-		h.redirectError(c, "/admin/users", &account.InputError{Field: "user_id", Msg: "select at least one user in the list first"})
+		h.redirectError(c, "/admin/users", &account.InputError{Field: "user_id", Msg: "select at least one user in the list first", Key: "console.input.select_users"})
 		return
 	}
 	if len(accountIDs) > maxBulkAccounts {
@@ -63,19 +63,19 @@ func (h *Handler) ApplyBulkMenus(c *gin.Context) {
 		h.refuseMenus(c, accountIDs, err)
 		return
 	}
-	h.redirect(c, "/admin/users", "Menus applied to "+itoaU(uint64(len(accountIDs)))+" users.")
+	h.redirect(c, "/admin/users", "console.flash.menus_applied", map[string]any{"Count": h.locale(c).Number(int64(len(accountIDs)))})
 }
 
 func (h *Handler) refuseMenus(c *gin.Context, accountIDs []uint64, err error) {
 	if errors.Is(err, account.ErrAccountNotFound) {
-		h.notFound(c, "One of the selected accounts no longer exists.")
+		h.notFound(c, "console.not_found.selected_account")
 		return
 	}
 	if !refused(err) {
 		h.fail(c, err)
 		return
 	}
-	h.renderUserMenus(c, http.StatusUnprocessableEntity, accountIDs, message(err))
+	h.renderUserMenus(c, http.StatusUnprocessableEntity, accountIDs, h.message(c, err))
 }
 
 func (h *Handler) renderUserMenus(c *gin.Context, status int, accountIDs []uint64, errMsg string) {
@@ -86,7 +86,7 @@ func (h *Handler) renderUserMenus(c *gin.Context, status int, accountIDs []uint6
 		return
 	}
 	if len(accts) != len(accountIDs) {
-		h.notFound(c, "There is no such account.")
+		h.notFound(c, "console.not_found.account")
 		return
 	}
 	all, err := h.store.AllMenus(ctx)
@@ -121,5 +121,5 @@ func (h *Handler) renderUserMenus(c *gin.Context, status int, accountIDs []uint6
 		v.Action, v.AccountIDs = "/admin/users/menus", []uint64{accts[0].ID}
 	}
 	v.Tree = menuTree(all, checked)
-	render(c, status, templates.UserMenusPage(h.page(c, "Menus for users", "users"), v))
+	h.render(c, status, templates.UserMenusPage(h.page(c, "console.user_menus.title", "users"), v))
 }

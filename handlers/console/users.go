@@ -34,37 +34,40 @@ func (h *Handler) Users(c *gin.Context) {
 		return
 	}
 	v := templates.UsersView{Filter: f, FirstURL: firstURL(c)}
+	loc := h.locale(c)
 	for _, r := range rows {
 		row := templates.UserRow{ID: r.ID, Username: r.Username, Name: r.Name, Role: r.Role, Status: r.Status, Bound: r.IdentityID != nil}
 		if row.Bound {
 			row.Nickname, row.AvatarURL, row.MaskedOpenID = deref(r.Nickname), deref(r.AvatarURL), MaskOpenID(deref(r.OpenID))
-			row.BoundAt, row.LastLogin = when(r.BoundAt), when(r.LastLoginAt)
+			row.BoundAt, row.LastLogin = loc.Time(r.BoundAt), loc.Time(r.LastLoginAt)
 		}
 		v.Rows = append(v.Rows, row)
 	}
 	if len(rows) > 0 {
 		v.NextURL = nextURL(c, len(rows), rows[len(rows)-1].ID)
 	}
-	render(c, http.StatusOK, templates.UsersPage(h.page(c, "Users", "users"), v))
+	h.render(c, http.StatusOK, templates.UsersPage(h.page(c, "console.users.title", "users"), v))
 }
 
 // User shows one account: binding, live tokens, menus, recent audit entries.
 func (h *Handler) User(c *gin.Context) {
 	id, ok := idParam(c, "id")
 	if !ok {
-		h.notFound(c, "There is no such account.")
+		h.notFound(c, "console.not_found.account")
 		return
 	}
 	v, err := h.userView(c, id)
 	if errors.Is(err, models.ErrNotFound) {
-		h.notFound(c, "There is no such account.")
+		h.notFound(c, "console.not_found.account")
 		return
 	}
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	render(c, http.StatusOK, templates.UserPage(h.page(c, v.Username, "users"), v))
+	p := h.page(c, "", "users")
+	p.Title = v.Username
+	h.render(c, http.StatusOK, templates.UserPage(p, v))
 }
 
 func (h *Handler) userView(c *gin.Context, id uint64) (templates.UserView, error) {
@@ -73,14 +76,15 @@ func (h *Handler) userView(c *gin.Context, id uint64) (templates.UserView, error
 	if err != nil {
 		return templates.UserView{}, err
 	}
-	v := templates.UserView{ID: acct.ID, Username: acct.Username, Name: acct.Name, Role: acct.Role, Status: acct.Status, CreatedAt: when(&acct.CreatedAt)}
+	loc := h.locale(c)
+	v := templates.UserView{ID: acct.ID, Username: acct.Username, Name: acct.Name, Role: acct.Role, Status: acct.Status, CreatedAt: loc.Time(&acct.CreatedAt)}
 	targets := []string{account.AccountTarget(id)}
 	ident, err := h.store.IdentityOfAccount(ctx, h.accounts.AppID(), id)
 	switch {
 	case err == nil:
 		v.Bound, v.IdentityID = true, ident.ID
 		v.Nickname, v.AvatarURL, v.MaskedOpenID = ident.Nickname, ident.AvatarURL, MaskOpenID(ident.OpenID)
-		v.BoundAt, v.LastLogin = when(ident.BoundAt), when(ident.LastLoginAt)
+		v.BoundAt, v.LastLogin = loc.Time(ident.BoundAt), loc.Time(ident.LastLoginAt)
 		targets = append(targets, account.IdentityTarget(ident.ID))
 	case !errors.Is(err, models.ErrNotFound):
 		return v, err
@@ -97,13 +101,13 @@ func (h *Handler) userView(c *gin.Context, id uint64) (templates.UserView, error
 	if err != nil {
 		return v, err
 	}
-	v.Audit = auditRows(entries)
+	v.Audit = h.auditRows(c, entries)
 	return v, nil
 }
 
 // NewUser shows the create-account form.
 func (h *Handler) NewUser(c *gin.Context) {
-	render(c, http.StatusOK, templates.NewUserPage(h.page(c, "New account", "users"), templates.NewUserView{Role: models.RoleUser}))
+	h.render(c, http.StatusOK, templates.NewUserPage(h.page(c, "console.new_user.title", "users"), templates.NewUserView{Role: models.RoleUser}))
 }
 
 // CreateUser creates an account; a refused one shows the form again with what was typed.
@@ -115,18 +119,18 @@ func (h *Handler) CreateUser(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
-		v := templates.NewUserView{Username: n.Username, Name: n.Name, Role: n.Role, Error: message(err)}
-		render(c, http.StatusUnprocessableEntity, templates.NewUserPage(h.page(c, "New account", "users"), v))
+		v := templates.NewUserView{Username: n.Username, Name: n.Name, Role: n.Role, Error: h.message(c, err)}
+		h.render(c, http.StatusUnprocessableEntity, templates.NewUserPage(h.page(c, "console.new_user.title", "users"), v))
 		return
 	}
-	h.redirect(c, userURLOf(a.ID), "Account "+a.Username+" created.")
+	h.redirect(c, userURLOf(a.ID), "console.flash.account_created", map[string]any{"Username": a.Username})
 }
 
 // UpdateUser edits name, role and status.
 func (h *Handler) UpdateUser(c *gin.Context) {
 	id, ok := idParam(c, "id")
 	if !ok {
-		h.notFound(c, "There is no such account.")
+		h.notFound(c, "console.not_found.account")
 		return
 	}
 	ch := account.AccountChanges{Name: c.PostForm("name"), Role: c.PostForm("role"), Status: c.PostForm("status")}
@@ -135,28 +139,28 @@ func (h *Handler) UpdateUser(c *gin.Context) {
 		h.refuseOnUserPage(c, id, err)
 		return
 	}
-	h.redirect(c, userURLOf(id), "Account saved.")
+	h.redirect(c, userURLOf(id), "console.flash.account_saved", nil)
 }
 
 // ResetPassword sets a new password, ending the account's sessions and tokens.
 func (h *Handler) ResetPassword(c *gin.Context) {
 	id, ok := idParam(c, "id")
 	if !ok {
-		h.notFound(c, "There is no such account.")
+		h.notFound(c, "console.not_found.account")
 		return
 	}
 	if err := h.accounts.ResetPassword(c.Request.Context(), actor(c), id, c.PostForm("password")); err != nil {
 		h.refuseOnUserPage(c, id, err)
 		return
 	}
-	h.redirect(c, userURLOf(id), "Password changed; the account's sessions and mini-program logins have ended.")
+	h.redirect(c, userURLOf(id), "console.flash.password_changed", nil)
 }
 
 // Unbind ends the account's WeChat binding by the mobile unbind's own rule.
 func (h *Handler) Unbind(c *gin.Context) {
 	id, ok := idParam(c, "id")
 	if !ok {
-		h.notFound(c, "There is no such account.")
+		h.notFound(c, "console.not_found.account")
 		return
 	}
 	if err := h.accounts.UnbindAccount(c.Request.Context(), actor(c), id); err != nil {
@@ -167,13 +171,13 @@ func (h *Handler) Unbind(c *gin.Context) {
 		h.redirectError(c, userURLOf(id), err)
 		return
 	}
-	h.redirect(c, userURLOf(id), "Unbound; every mini-program login of that WeChat user has ended.")
+	h.redirect(c, userURLOf(id), "console.flash.unbound", nil)
 }
 
 // refuseOnUserPage shows the account page again with the reason, or fails.
 func (h *Handler) refuseOnUserPage(c *gin.Context, id uint64, err error) {
 	if errors.Is(err, account.ErrAccountNotFound) {
-		h.notFound(c, "There is no such account.")
+		h.notFound(c, "console.not_found.account")
 		return
 	}
 	if !refused(err) {
@@ -185,8 +189,10 @@ func (h *Handler) refuseOnUserPage(c *gin.Context, id uint64, err error) {
 		h.fail(c, verr)
 		return
 	}
-	v.Error = message(err)
-	render(c, http.StatusUnprocessableEntity, templates.UserPage(h.page(c, v.Username, "users"), v))
+	v.Error = h.message(c, err)
+	p := h.page(c, "", "users")
+	p.Title = v.Username
+	h.render(c, http.StatusUnprocessableEntity, templates.UserPage(p, v))
 }
 
 // WechatUsers lists every WeChat identity seen, bound or not.
@@ -198,11 +204,12 @@ func (h *Handler) WechatUsers(c *gin.Context) {
 		return
 	}
 	v := templates.WechatUsersView{Q: q, FirstURL: firstURL(c)}
+	loc := h.locale(c)
 	for _, r := range rows {
 		row := templates.IdentityRowView{
 			ID: r.ID, AvatarURL: r.AvatarURL, Nickname: r.Nickname, MaskedOpenID: MaskOpenID(r.OpenID),
-			Bound: r.AccountID != nil, FirstSeen: when(&r.CreatedAt), LastSeen: when(&r.LastSeenAt),
-			BoundAt: when(r.BoundAt), UnboundAt: when(r.UnboundAt),
+			Bound: r.AccountID != nil, FirstSeen: loc.Time(&r.CreatedAt), LastSeen: loc.Time(&r.LastSeenAt),
+			BoundAt: loc.Time(r.BoundAt), UnboundAt: loc.Time(r.UnboundAt),
 		}
 		if row.Bound {
 			row.AccountID, row.Username = *r.AccountID, deref(r.Username)
@@ -212,7 +219,7 @@ func (h *Handler) WechatUsers(c *gin.Context) {
 	if len(rows) > 0 {
 		v.NextURL = nextURL(c, len(rows), rows[len(rows)-1].ID)
 	}
-	render(c, http.StatusOK, templates.WechatUsersPage(h.page(c, "WeChat users", "wechat-users"), v))
+	h.render(c, http.StatusOK, templates.WechatUsersPage(h.page(c, "console.wechat.title", "wechat-users"), v))
 }
 
 // MaskOpenID shows enough of an openid to tell users apart and match it with a log line, not
@@ -236,13 +243,6 @@ func query(c *gin.Context, key string) string {
 		q = string([]rune(q)[:maxQueryLen])
 	}
 	return q
-}
-
-func when(t *time.Time) string {
-	if t == nil || t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02 15:04")
 }
 
 func deref(s *string) string {
