@@ -100,3 +100,27 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal("the server must stop listening after shutdown")
 	}
 }
+
+// TestServerLimits: the production server refuses oversized headers before any handler runs.
+func TestServerLimits(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	srv := web.NewServer("127.0.0.1:0", h, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if srv.ReadHeaderTimeout == 0 || srv.ReadTimeout == 0 || srv.WriteTimeout == 0 || srv.IdleTimeout == 0 {
+		t.Fatalf("every server timeout must be set: %+v", srv)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	addrc := make(chan net.Addr, 1)
+	go web.Serve(ctx, srv, func(a net.Addr) { addrc <- a })
+	addr := (<-addrc).String()
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/", nil)
+	req.Header.Set("X-Padding", strings.Repeat("a", 64<<10))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("a 64 KB header: want 431, got %d", resp.StatusCode)
+	}
+}
