@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // CONSOLE_TZ works in images without /usr/share/zoneinfo
 
 	"wxbind/account"
 	"wxbind/i18n"
@@ -49,6 +50,9 @@ type config struct {
 	// ConsoleTrustedOrigins may post console forms besides the request's own Host
 	// (CONSOLE_TRUSTED_ORIGINS, comma-separated, e.g. https://admin.example.com).
 	ConsoleTrustedOrigins []string
+	// ConsoleZone is where the console shows times and counts its days (CONSOLE_TZ, an IANA
+	// zone name; default Asia/Shanghai).
+	ConsoleZone *time.Location
 	// PprofAddr serves net/http/pprof on this loopback address (PPROF_ADDR), for profiling
 	// under load; unset, there is no profiling endpoint.
 	PprofAddr string
@@ -146,6 +150,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if _, err := i18n.New(c.DefaultLang); err != nil {
 		errs = append(errs, err)
+	}
+	if tz := or(strings.TrimSpace(getenv("CONSOLE_TZ")), "Asia/Shanghai"); tz == "Local" {
+		errs = append(errs, errors.New(`CONSOLE_TZ="Local" depends on the host; name a zone, e.g. Asia/Shanghai or UTC`))
+	} else if zone, err := time.LoadLocation(tz); err != nil {
+		errs = append(errs, fmt.Errorf("CONSOLE_TZ=%q is not a time zone name; use one like Asia/Shanghai or UTC", tz))
+	} else {
+		c.ConsoleZone = zone
 	}
 	if c.MetricsAddr == "off" {
 		c.MetricsAddr = ""

@@ -199,7 +199,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer)
 	}
 	gin.SetMode(gin.ReleaseMode)
 	handler, err := web.NewHandler(web.Deps{UserData: userData, PublicURL: cfg.PublicURL, Accounts: accounts, Store: store, Logger: log, TrustedProxies: cfg.TrustedProxies, Sandbox: cfg.sandboxMode(),
-		SecureCookies: cfg.ConsoleSecureCookies, TrustedOrigins: cfg.ConsoleTrustedOrigins, Metrics: metrics, Catalog: catalog})
+		SecureCookies: cfg.ConsoleSecureCookies, TrustedOrigins: cfg.ConsoleTrustedOrigins, Metrics: metrics, Catalog: catalog,
+		ConsoleZone: cfg.ConsoleZone})
 	if err != nil {
 		return err
 	}
