@@ -30,7 +30,8 @@ type phase struct {
 type result struct {
 	name      string
 	conns     int
-	requests  int // answered and judged ok
+	requests  int   // answered and judged ok
+	bytes     int64 // response bodies of those
 	errors    int
 	firstErrs []string
 	elapsed   time.Duration
@@ -45,6 +46,7 @@ func (r result) rps() float64 { return float64(r.requests) / r.elapsed.Seconds()
 // request as soon as the previous one is answered, over its own keep-alive connection.
 func (p phase) run(ctx context.Context, client *http.Client, conns int, warmup, duration time.Duration) result {
 	type tally struct {
+		bytes  int64
 		lat    []time.Duration
 		errors int
 		errs   []string
@@ -73,7 +75,7 @@ func (p phase) run(ctx context.Context, client *http.Client, conns int, warmup, 
 				if sent.After(end) || ctx.Err() != nil {
 					return
 				}
-				err := p.once(ctx, client, w, rng)
+				n, err := p.once(ctx, client, w, rng)
 				took := time.Since(sent)
 				if sent.Before(measureFrom) {
 					continue
@@ -86,6 +88,7 @@ func (p phase) run(ctx context.Context, client *http.Client, conns int, warmup, 
 					continue
 				}
 				t.lat = append(t.lat, took)
+				t.bytes += int64(n)
 			}
 		}()
 	}
@@ -97,6 +100,7 @@ func (p phase) run(ctx context.Context, client *http.Client, conns int, warmup, 
 	var all []time.Duration
 	for _, t := range tallies {
 		all = append(all, t.lat...)
+		r.bytes += t.bytes
 		r.errors += t.errors
 		for _, e := range t.errs {
 			if len(r.firstErrs) < 5 && !slices.Contains(r.firstErrs, e) {
@@ -117,6 +121,7 @@ func (r result) merge(o result) result {
 		return o
 	}
 	r.requests += o.requests
+	r.bytes += o.bytes
 	r.errors += o.errors
 	r.elapsed += o.elapsed
 	r.maxRSS = max(r.maxRSS, o.maxRSS)
@@ -131,21 +136,21 @@ func (r result) merge(o result) result {
 	return r
 }
 
-func (p phase) once(ctx context.Context, client *http.Client, w int, rng *rand.Rand) error {
+func (p phase) once(ctx context.Context, client *http.Client, w int, rng *rand.Rand) (int, error) {
 	req, err := p.request(w, rng)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	resp, err := client.Do(req.WithContext(ctx))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return p.check(resp.StatusCode, body)
+	return len(body), p.check(resp.StatusCode, body)
 }
 
 func percentile(sorted []time.Duration, q float64) time.Duration {

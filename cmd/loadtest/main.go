@@ -767,8 +767,8 @@ func (r report) print(w io.Writer) {
 		r.mysql.version, r.mysql.bufferPool, r.mysql.accounts, r.fill.Round(time.Second))
 	fmt.Fprintf(w, "- load: %d connections from 127.0.0.1 unless noted; per phase %d rounds of %s warm-up + %s measured, interleaved; whole run %s; the fake WeChat answered %d jscode2session calls over %d connections\n\n",
 		r.opts.conns, r.opts.rounds, r.opts.warmup, r.opts.duration/time.Duration(r.opts.rounds), r.total.Round(time.Second), r.wechatCalls, r.wechatConns)
-	fmt.Fprintln(w, "| phase | connections | requests/s | p50 | p99 | errors | ratio to baseline | target | met |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---|---|")
+	fmt.Fprintln(w, "| phase | connections | requests/s | p50 | p99 | errors | body | ratio to baseline | target | met |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
 	read, insert := r.results["baseline: one indexed read"], r.results["baseline: one insert"]
 	for _, name := range r.order {
 		res := r.results[name]
@@ -794,7 +794,11 @@ func (r report) print(w io.Writer) {
 			}
 			target, met = "p50 < 50 ms", yes(res.p50 < 50*time.Millisecond)
 		}
-		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %s | %d | %s | %s | %s |\n", name, res.conns, res.rps(), ms(res.p50), ms(res.p99), res.errors, ratio, target, met)
+		body := "—"
+		if res.requests > 0 {
+			body = fmt.Sprintf("%.1f KB", float64(res.bytes)/float64(res.requests)/1000)
+		}
+		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %s | %d | %s | %s | %s | %s |\n", name, res.conns, res.rps(), ms(res.p50), ms(res.p99), res.errors, body, ratio, target, met)
 	}
 	fmt.Fprintf(w, "\n- server resident memory: VmHWM %.1f MiB (peak), VmRSS %.1f MiB at the end, highest VmRSS sampled under load %.1f MiB; target < 100 MB: %s\n",
 		float64(r.serverHWM)/1024, float64(r.serverRSS)/1024, float64(maxServerRSS(r))/1024, yes(r.serverHWM*1024 < 100_000_000))
