@@ -66,6 +66,9 @@ type Options struct {
 
 	// WatermarkWindow is how old encrypted data may be; default account.DefaultWatermarkWindow.
 	WatermarkWindow time.Duration
+
+	// ConsoleZone is where the console shows times; default Asia/Shanghai, as in production.
+	ConsoleZone *time.Location
 }
 
 func (o Options) rateLimits() *web.RateLimits {
@@ -119,7 +122,8 @@ func Start(t testing.TB, opt Options) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := web.NewHandler(web.Deps{UserData: userData, Accounts: accounts, Store: store, Logger: log, Sandbox: opt.Sandbox, RateLimits: opt.rateLimits(), TrustedProxies: opt.TrustedProxies, Metrics: opt.Metrics})
+	h, err := web.NewHandler(web.Deps{UserData: userData, Accounts: accounts, Store: store, Logger: log, Sandbox: opt.Sandbox, RateLimits: opt.rateLimits(), TrustedProxies: opt.TrustedProxies, Metrics: opt.Metrics,
+		ConsoleZone: opt.ConsoleZone})
 	if err != nil {
 		t.Fatal(err)
 	}
