@@ -127,8 +127,11 @@ func limitPerClient(r Rate, now func() time.Time) gin.HandlerFunc {
 			c.AbortWithStatusJSON(http.StatusTooManyRequests, gin.H{"code": 0, "msg": msg, "reason": "rate_limited"})
 			return
 		}
-		c.Data(http.StatusTooManyRequests, "text/plain; charset=utf-8",
-			[]byte("Too many requests from your address. Wait "+strconv.Itoa(secs)+" seconds and try again."))
+		msg := "Too many requests from your address. Wait " + strconv.Itoa(secs) + " seconds and try again."
+		if tr := i18n.FromContext(c); tr.Has("console.rate_limited") { // the console's login, in its reader's language
+			msg = tr.Tf("console.rate_limited", map[string]any{"Seconds": secs})
+		}
+		c.Data(http.StatusTooManyRequests, "text/plain; charset=utf-8", []byte(msg))
 		c.Abort()
 	}
 }

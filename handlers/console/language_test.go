@@ -11,6 +11,7 @@ import (
 
 	"wxbind/account"
 	"wxbind/models/modelstest"
+	"wxbind/web"
 	"wxbind/web/webtest"
 )
 
@@ -218,5 +219,20 @@ func TestTimesInConsoleZone(t *testing.T) {
 		audit := zh.get("/admin/audit?action=console_login")
 		expectText(t, tc.zone+" audit", audit, map[string]string{"audit-row": tc.zhAudit, "audit-th-when": tc.zhWhen})
 		expectText(t, tc.zone+" audit en", en.get("/admin/audit"), map[string]string{"audit-th-when": tc.enWhen})
+	}
+}
+
+// TestLoginRateLimitSpeaksTheLanguage: the per-address limit on console logins answers 429 in
+// the reader's language.
+func TestLoginRateLimitSpeaksTheLanguage(t *testing.T) {
+	app := webtest.Start(t, webtest.Options{RateLimits: &web.RateLimits{ConsoleLogin: web.Rate{PerSecond: 0.001, Burst: 1}}})
+	for _, tc := range []struct{ accept, want string }{{"", "请 "}, {"en", "Wait "}} {
+		b := newBrowserIn(t, app, tc.accept)
+		b.post("/admin/login", url.Values{"username": {"nobody"}, "password": {"wrong-password"}})
+		p := b.post("/admin/login", url.Values{"username": {"nobody"}, "password": {"wrong-password"}})
+		mustStatus(t, "over the limit", p, http.StatusTooManyRequests)
+		if !strings.Contains(p.Body, tc.want) || p.Header.Get("Retry-After") == "" {
+			t.Errorf("Accept-Language %q: want %q in %q with Retry-After", tc.accept, tc.want, p.Body)
+		}
 	}
 }
