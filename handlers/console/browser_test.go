@@ -66,8 +66,8 @@ func chromium(t *testing.T) context.Context {
 func byTestID(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + id + `"]`) }
 
 // TestConsoleInBrowser is an admin's session in a real browser set to Chinese: log in (the
-// console answers in Chinese), switch the console to English with the layout's switch, find a
-// user whose nickname has emoji and <b>, unbind with the in-page confirmation, create a menu,
+// console answers in Chinese), find a user whose nickname has emoji and <b>, unbind with the
+// in-page confirmation, switch the console to English with the layout's switch, create a menu,
 // assign it to another user, and see it in that user's mobile info; switch back to Chinese,
 // which outlives logging out. Each main page is screenshotted (written to docs/screenshots
 // with UPDATE_SCREENSHOTS=1).
@@ -159,12 +159,6 @@ func consoleInBrowser(t *testing.T, driver string) {
 		t.Fatalf("the menu is in Chinese: %q", got)
 	}
 	screenshot(t, ctx, "console-dashboard.png")
-	must("switch to English", chromedp.Click(byTestID("lang-en")))
-	waitText("nav-users", "Users")
-	if lang := htmlLang(); lang != "en" {
-		t.Fatalf("after the switch <html lang> must be en, got %q", lang)
-	}
-	screenshot(t, ctx, "console-dashboard-en.png")
 
 	must("search for zoe by nickname",
 		chromedp.Click(byTestID("nav-users")),
@@ -198,8 +192,15 @@ func consoleInBrowser(t *testing.T, driver string) {
 	must("ask to unbind", chromedp.Click(byTestID("unbind-open")), chromedp.WaitVisible(byTestID("unbind-confirm")))
 	screenshot(t, ctx, "console-unbind-dialog.png")
 	must("confirm", chromedp.Click(byTestID("unbind-confirm")))
-	waitText("flash", "Unbound")
+	waitText("flash", "已解除绑定")
 	must("see it unbound", chromedp.WaitVisible(byTestID("not-bound")))
+
+	must("switch to English", chromedp.Click(byTestID("lang-en")))
+	waitText("nav-users", "Users")
+	if lang := htmlLang(); lang != "en" {
+		t.Fatalf("after the switch <html lang> must be en, got %q", lang)
+	}
+	waitText("not-bound", "Not bound") // the same page, now in English
 	if r := app.Authed(t, http.MethodGet, "/mobileApi/user/info", zoeToken, nil); r.Status != http.StatusUnauthorized {
 		t.Fatalf("zoe's token after the console unbind: want 401, got %d", r.Status)
 	}
