@@ -98,8 +98,8 @@ func (h *Handler) SetLanguage(c *gin.Context) {
 		}
 	}
 	next := c.PostForm("next")
-	if next == "/admin/login" || strings.HasPrefix(next, "/admin/login?") {
-		c.Redirect(http.StatusSeeOther, "/admin/login")
+	if (next == "/admin/login" || strings.HasPrefix(next, "/admin/login?")) && !strings.ContainsAny(next, "\\\r\n") {
+		c.Redirect(http.StatusSeeOther, next) // the login form checks its own next= again
 		return
 	}
 	c.Redirect(http.StatusSeeOther, safeNext(next))

@@ -152,7 +152,7 @@ func TestLanguageSwitch(t *testing.T) {
 		if v, _ := login.testid("lang-form").Find(`input[name=next]`).Attr("value"); v != "/admin/login?next=/admin/audit" {
 			t.Fatalf("the switch must come back to this page, next=%q", v)
 		}
-		mustRedirect(t, "switch on the login page", b.post("/admin/lang", url.Values{"lang": {"zh-CN"}, "next": {"/admin/login?next=/admin/audit"}}), "/admin/login")
+		mustRedirect(t, "switch on the login page", b.post("/admin/lang", url.Values{"lang": {"zh-CN"}, "next": {"/admin/login?next=/admin/audit"}}), "/admin/login?next=/admin/audit")
 		expectText(t, "login after switch", b.get("/admin/login"), map[string]string{"login-heading": "登录管理后台"})
 		b.login("root", "admin-password")
 		dash := b.get("/admin/")
