@@ -92,6 +92,9 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 					c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"code": 0, "msg": i18n.FromContext(c).T("mobile.server_error"), "reason": "server_error"})
 					return
 				}
+				if tr := i18n.FromContext(c); tr.Has("console.error.server") && !c.Writer.Written() { // a console page
+					c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte(tr.T("console.error.server")))
+				}
 				c.AbortWithStatus(http.StatusInternalServerError)
 			}
 		}()
