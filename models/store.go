@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -20,7 +21,8 @@ var ErrDuplicate = errors.New("duplicate key")
 
 // Store runs the queries. Inside Transaction it runs them in that transaction.
 type Store struct {
-	db *gorm.DB
+	db   *gorm.DB
+	inTx bool // inside Transaction: a deadlock has rolled back more than the statement
 }
 
 // NewStore wraps an open database.
@@ -36,7 +38,7 @@ func (s *Store) Transaction(ctx context.Context, fn func(tx *Store) error) error
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			return fn(&Store{db: tx})
+			return fn(&Store{db: tx, inTx: true})
 		})
 		if !isDeadlock(err) || ctx.Err() != nil {
 			return err
@@ -117,10 +119,26 @@ func (s *Store) UpsertIdentity(ctx context.Context, appid, openid, unionid, seal
 	if unionid != "" {
 		updates = append(updates, "unionid")
 	}
-	err := db.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "appid"}, {Name: "openid"}},
-		DoUpdates: clause.AssignmentColumns(updates),
-	}).Create(&row).Error
+	var err error
+	for attempt := 1; ; attempt++ {
+		r := row
+		err = db.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "appid"}, {Name: "openid"}},
+			DoUpdates: clause.AssignmentColumns(updates),
+		}).Create(&r).Error
+		// Two checkBinds of one bound user at once: this upsert can deadlock with the other's
+		// login transaction (which holds the row shared through the login token's foreign key).
+		// On its own the statement is idempotent, so InnoDB's victim simply runs it again.
+		if !isDeadlock(err) || s.inTx || attempt == 10 {
+			break
+		}
+		// A short, random pause, so that the same two do not collide again at once.
+		select {
+		case <-ctx.Done():
+			return WechatIdentity{}, err
+		case <-time.After(time.Duration(attempt) * time.Duration(1+rand.IntN(4)) * time.Millisecond):
+		}
+	}
 	if err != nil {
 		return WechatIdentity{}, translate(err)
 	}
