@@ -104,35 +104,37 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, o); err != nil {
+	if _, err := run(ctx, o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, o options) error {
+// run measures and prints the report to out; the report is also returned, for tests.
+func run(ctx context.Context, o options, out io.Writer) (report, error) {
 	started := time.Now()
 	tmp, err := os.MkdirTemp("", "wxbind-loadtest-")
 	if err != nil {
-		return err
+		return report{}, err
 	}
 	defer os.RemoveAll(tmp)
 
 	serverBin := filepath.Join(tmp, "server")
 	logf("building cmd/server")
 	if err := buildServer(ctx, serverBin); err != nil {
-		return err
+		return report{}, err
 	}
 
 	dbDSN, dropDB, err := prepareDatabase(ctx, o)
+	dbName := databaseName(dbDSN)
 	if err != nil {
-		return err
+		return report{}, err
 	}
 	defer dropDB()
 
 	wx, err := startFakeWeChat(loadAppID, loadSecret)
 	if err != nil {
-		return err
+		return report{}, err
 	}
 	defer wx.close()
 
@@ -155,25 +157,25 @@ func run(ctx context.Context, o options) error {
 	demo.Env = append(env, "LOG_LEVEL=warn")
 	demo.Stdout, demo.Stderr = os.Stderr, os.Stderr
 	if err := demo.Run(); err != nil {
-		return fmt.Errorf("server demo: %w", err)
+		return report{}, fmt.Errorf("server demo: %w", err)
 	}
 	fill := time.Since(fillStart)
 	if err := resetAdminPassword(ctx, dbDSN, adminPassword); err != nil {
-		return err
+		return report{}, err
 	}
 
 	serverAddr, err := freeLoopbackAddr()
 	if err != nil {
-		return err
+		return report{}, err
 	}
 	serverEnv := append(append([]string{}, env...), "HTTP_ADDR="+serverAddr)
 	var pprofAddr string
 	if o.profile != "" {
 		if err := os.MkdirAll(o.profile, 0o755); err != nil {
-			return err
+			return report{}, err
 		}
 		if pprofAddr, err = freeLoopbackAddr(); err != nil {
-			return err
+			return report{}, err
 		}
 		serverEnv = append(serverEnv, "PPROF_ADDR="+pprofAddr)
 	}
@@ -181,31 +183,31 @@ func run(ctx context.Context, o options) error {
 	serverLog := filepath.Join(tmp, "server.log")
 	server, err := startProcess(ctx, serverBin, nil, serverEnv, serverLog)
 	if err != nil {
-		return err
+		return report{}, err
 	}
 	defer server.stop()
 	serverURL := "http://" + serverAddr
 	if err := waitFor(ctx, serverURL+"/readyz", server); err != nil {
-		return fmt.Errorf("server did not get ready: %w\n%s", err, tail(serverLog))
+		return report{}, fmt.Errorf("server did not get ready: %w\n%s", err, tail(serverLog))
 	}
 
 	self, err := os.Executable()
 	if err != nil {
-		return err
+		return report{}, err
 	}
 	baseAddr, err := freeLoopbackAddr()
 	if err != nil {
-		return err
+		return report{}, err
 	}
 	baseLog := filepath.Join(tmp, "baseline.log")
 	base, err := startProcess(ctx, self, []string{"baseline", "-dsn", dbDSN, "-addr", baseAddr}, env, baseLog)
 	if err != nil {
-		return err
+		return report{}, err
 	}
 	defer base.stop()
 	baseURL := "http://" + baseAddr
 	if err := waitFor(ctx, baseURL+"/read?id=1", base); err != nil {
-		return fmt.Errorf("baseline did not get ready: %w\n%s", err, tail(baseLog))
+		return report{}, fmt.Errorf("baseline did not get ready: %w\n%s", err, tail(baseLog))
 	}
 
 	transport := &http.Transport{
@@ -259,7 +261,7 @@ func run(ctx context.Context, o options) error {
 		consoleNote = "the console users page was not measured: " + err.Error()
 		logf("%s", consoleNote)
 	case err != nil:
-		return fmt.Errorf("console login: %w\n%s", err, tail(serverLog))
+		return report{}, fmt.Errorf("console login: %w\n%s", err, tail(serverLog))
 	default:
 		usersPage := func(int, *mrand.Rand) (*http.Request, error) {
 			return http.NewRequest(http.MethodGet, serverURL+"/admin/users", nil)
@@ -286,7 +288,7 @@ func run(ctx context.Context, o options) error {
 		for n := 1; n <= o.conns; n++ {
 			resp, err := client.Get(serverURL + "/mobileApi/user/checkBind?code=demo:" + strconv.Itoa(1+(n*7919)%o.accounts))
 			if err != nil {
-				return err
+				return report{}, err
 			}
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
@@ -301,7 +303,7 @@ func run(ctx context.Context, o options) error {
 	for round := 1; round <= o.rounds; round++ {
 		for _, p := range phases {
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return report{}, ctx.Err()
 			}
 			if p.name == "info (with a token)" && tokens.size() == 0 {
 				logf("skipping %s: checkBind gave no token", p.name)
@@ -320,17 +322,17 @@ func run(ctx context.Context, o options) error {
 	hwm, rss := procStatusKB(server.pid(), "VmHWM"), procStatusKB(server.pid(), "VmRSS")
 	baseHWM := procStatusKB(base.pid(), "VmHWM")
 	if n := countErrors(results); n > 0 {
-		logf("%d requests failed; server log tail:\n%s", n, tail(serverLog))
+		logf("%d requests failed; the server's warnings and errors:\n%s", n, problems(serverLog))
 	}
 
 	r := report{
-		opts: o, results: results, order: order, fill: fill, total: time.Since(started),
+		opts: o, database: dbName, results: results, order: order, fill: fill, total: time.Since(started),
 		serverHWM: hwm, serverRSS: rss, baselineHWM: baseHWM, consoleNote: consoleNote,
 		wechatCalls: wx.calls.Load(), wechatConns: wx.conns.Load(),
 	}
 	r.machine, r.mysql = machineFacts(ctx, dbDSN)
-	r.print(os.Stdout)
-	return nil
+	r.print(out)
+	return r, nil
 }
 
 // measure runs one round of a phase, with the server's CPU profile alongside when asked for.
@@ -588,6 +590,14 @@ func resetAdminPassword(ctx context.Context, dsn, password string) error {
 	return nil
 }
 
+func databaseName(dsn string) string {
+	cfg, err := gomysql.ParseDSN(dsn)
+	if err != nil {
+		return ""
+	}
+	return cfg.DBName
+}
+
 type process struct {
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -671,6 +681,21 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// problems is the log's WARN and ERROR lines, at most 20.
+func problems(file string) string {
+	b, _ := os.ReadFile(file)
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+			out = append(out, line)
+			if len(out) == 20 {
+				break
+			}
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
 func tail(file string) string {
 	b, _ := os.ReadFile(file)
 	if len(b) > 1500 {
@@ -747,6 +772,7 @@ func procMemTotal() int64 {
 
 type report struct {
 	opts                              options
+	database                          string
 	results                           map[string]result
 	order                             []string
 	fill, total                       time.Duration
