@@ -119,13 +119,23 @@ func (s *Store) UpsertIdentity(ctx context.Context, appid, openid, unionid, seal
 	if unionid != "" {
 		updates = append(updates, "unionid")
 	}
-	var err error
+	// Where the database can (MariaDB, SQLite), the upsert hands back the whole row, inserted or
+	// updated, saving checkBind a read; MySQL has no RETURNING and reads it afterwards.
+	returning := slices.Contains(s.db.Callback().Create().Clauses, "RETURNING")
+	var (
+		r   WechatIdentity
+		err error
+	)
 	for attempt := 1; ; attempt++ {
-		r := row
-		err = db.Clauses(clause.OnConflict{
+		r = row
+		q := db.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "appid"}, {Name: "openid"}},
 			DoUpdates: clause.AssignmentColumns(updates),
-		}).Create(&r).Error
+		})
+		if returning {
+			q = q.Clauses(clause.Returning{})
+		}
+		err = q.Create(&r).Error
 		// Two checkBinds of one bound user at once: this upsert can deadlock with the other's
 		// login transaction (which holds the row shared through the login token's foreign key).
 		// On its own the statement is idempotent, so InnoDB's victim simply runs it again.
@@ -141,6 +151,9 @@ func (s *Store) UpsertIdentity(ctx context.Context, appid, openid, unionid, seal
 	}
 	if err != nil {
 		return WechatIdentity{}, translate(err)
+	}
+	if returning && r.ID != 0 && r.OpenID == openid {
+		return r, nil
 	}
 	return s.IdentityByOpenID(ctx, appid, openid)
 }
