@@ -41,11 +41,12 @@ func (h *Handler) Audit(c *gin.Context) {
 // auditRows are audit entries as the page shows them, times in the console's zone.
 func (h *Handler) auditRows(c *gin.Context, es []models.AuditEntry) []templates.AuditRow {
 	loc := h.locale(c)
+	tr := h.tr(c)
 	rows := make([]templates.AuditRow, 0, len(es))
 	for _, e := range es {
 		rows = append(rows, templates.AuditRow{
 			ID: e.ID, When: loc.Seconds(e.CreatedAt), Actor: e.Actor, Action: e.Action,
-			Target: e.Target, Detail: e.Detail, IP: e.IP,
+			Target: e.Target, Detail: auditDetail(tr, e.Action, e.Detail), IP: e.IP,
 		})
 	}
 	return rows

@@ -97,3 +97,36 @@ func TestConsoleInputMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditDetailInBothLanguages: each shape of detail the rules record reads naturally in both
+// languages; data and unknown shapes are shown as recorded.
+func TestAuditDetailInBothLanguages(t *testing.T) {
+	cat, _ := i18n.New("zh-CN")
+	zh, en := cat.In(i18n.Chinese), cat.In(language.English)
+	for _, tc := range []struct {
+		action, detail, zh, en string
+	}{
+		{account.ActionAccountCreate, "created carol as staff", "创建账号 carol，角色：员工", "created carol as staff"},
+		{account.ActionAccountUpdate, `name "Bob"→"Bob \"B\" Lee", role user→admin, status active→disabled`,
+			"姓名“Bob”→“Bob \"B\" Lee”，角色 普通用户 → 管理员，状态 正常 → 已停用", `name "Bob" → "Bob "B" Lee", role user → admin, status active → disabled`},
+		{account.ActionPasswordReset, "3 mini-program tokens revoked", "已注销 3 个小程序登录令牌", "3 mini-program tokens revoked"},
+		{account.ActionMenuReorder, "moved up", "上移", "moved up"},
+		{account.ActionMenuReorder, "moved down", "下移", "moved down"},
+		{account.ActionMenusAssign, "menus set to [1 2 3]", "菜单设为：1、2、3", "menus set to 1, 2, 3"},
+		{account.ActionMenusAssign, "menus set to []", "清空了菜单", "all menus removed"},
+		{account.ActionUnbind, "unbound from account 12", "与账号 12 解除绑定", "unbound from account 12"},
+		{account.ActionUnbind, "unbound from account", "已解除绑定", "unbound"},
+		{account.ActionBind, "mini-program bind as zoe", "小程序绑定账号 zoe", "mini-program bind as zoe"},
+		{account.ActionPhone, "phone number set from WeChat: 138****0000", "从微信获取手机号：138****0000", "phone number set from WeChat: 138****0000"},
+		{account.ActionConsoleLoginFailed, account.ErrWrongCredentials.Error(), "用户名或密码错误。", "Wrong username or password."},
+		{account.ActionMenuCreate, "Orders 📦 (orders)", "Orders 📦 (orders)", "Orders 📦 (orders)"},
+		{account.ActionAccountCreate, "something new", "something new", "something new"},
+	} {
+		if got := auditDetail(zh, tc.action, tc.detail); got != tc.zh {
+			t.Errorf("zh %s %q: got %q, want %q", tc.action, tc.detail, got, tc.zh)
+		}
+		if got := auditDetail(en, tc.action, tc.detail); got != tc.en {
+			t.Errorf("en %s %q: got %q, want %q", tc.action, tc.detail, got, tc.en)
+		}
+	}
+}

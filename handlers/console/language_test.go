@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"wxbind/account"
 	"wxbind/models/modelstest"
@@ -233,6 +236,52 @@ func TestLoginRateLimitSpeaksTheLanguage(t *testing.T) {
 		mustStatus(t, "over the limit", p, http.StatusTooManyRequests)
 		if !strings.Contains(p.Body, tc.want) || p.Header.Get("Retry-After") == "" {
 			t.Errorf("Accept-Language %q: want %q in %q with Retry-After", tc.accept, tc.want, p.Body)
+		}
+	}
+}
+
+// TestAuditDetailsReadInChinese guards against the rules' detail texts drifting from the shapes
+// the console translates: after real actions, every such entry's detail reads in Chinese.
+func TestAuditDetailsReadInChinese(t *testing.T) {
+	app := webtest.Start(t, webtest.Options{})
+	app.CreateAccount(t, "root", "admin-password", "admin")
+	dave := app.CreateAccount(t, "dave", "dave-password", "user")
+	app.BindNew(t, "dave-phone", "dave", "dave-password")
+	b := newBrowser(t, app)
+	mustStatus(t, "failed login", b.post("/admin/login", url.Values{"username": {"root"}, "password": {"not-the-password"}}), http.StatusUnauthorized)
+	b.login("root", "admin-password")
+	davePath := fmt.Sprintf("/admin/users/%d", dave.ID)
+	mustRedirect(t, "create", b.post("/admin/users", url.Values{"username": {"erin"}, "role": {"staff"}, "password": {"erin-password"}}), "/admin/users/3")
+	mustRedirect(t, "update", b.post(davePath, url.Values{"name": {"Dave"}, "role": {"user"}, "status": {"active"}}), davePath)
+	mustRedirect(t, "reset", b.post(davePath+"/password", url.Values{"password": {"new-dave-password"}}), davePath)
+	mustRedirect(t, "menu a", b.post("/admin/menus", url.Values{"name": {"A"}, "code": {"a"}, "visible": {"1"}}), "/admin/menus")
+	mustRedirect(t, "menu b", b.post("/admin/menus", url.Values{"name": {"B"}, "code": {"b"}, "visible": {"1"}}), "/admin/menus")
+	mustRedirect(t, "move", b.post("/admin/menus/2/move", url.Values{"direction": {"up"}}), "/admin/menus")
+	mustRedirect(t, "assign", b.post(davePath+"/menus", url.Values{"menu_id": {"1", "2"}}), davePath)
+	app.BindNew(t, "erin-phone", "erin", "erin-password")
+	mustRedirect(t, "unbind", b.post(davePath+"/unbind", nil), davePath)
+
+	translated := map[string]bool{
+		account.ActionAccountCreate: true, account.ActionAccountUpdate: true, account.ActionPasswordReset: true,
+		account.ActionMenuReorder: true, account.ActionMenusAssign: true, account.ActionUnbind: true,
+		account.ActionBind: true, account.ActionConsoleLoginFailed: true,
+	}
+	seen := map[string]bool{}
+	p := b.get("/admin/audit")
+	p.testid("audit-row").Each(func(_ int, row *goquery.Selection) {
+		action := row.Find(`[data-testid="audit-action"]`).AttrOr("data-action", "")
+		detail := strings.TrimSpace(row.Find(`[data-testid="audit-detail"]`).Text())
+		if !translated[action] {
+			return
+		}
+		seen[action] = true
+		if !strings.ContainsFunc(detail, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+			t.Errorf("%s: detail %q is not in Chinese; has the rule's wording changed?", action, detail)
+		}
+	})
+	for a := range translated {
+		if !seen[a] {
+			t.Errorf("no %s entry was recorded", a)
 		}
 	}
 }
