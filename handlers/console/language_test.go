@@ -193,6 +193,10 @@ func TestLanguageSwitch(t *testing.T) {
 
 // TestTimesInConsoleZone: times are shown in CONSOLE_TZ, in each language's format.
 func TestTimesInConsoleZone(t *testing.T) {
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) { timesInConsoleZone(t, driver) })
+}
+
+func timesInConsoleZone(t *testing.T, driver string) {
 	at := time.Date(2026, 1, 2, 20, 30, 15, 0, time.UTC) // 04:30 the next day in Shanghai
 	for _, tc := range []struct {
 		zone           string
@@ -207,7 +211,7 @@ func TestTimesInConsoleZone(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		app := webtest.Start(t, webtest.Options{Now: func() time.Time { return at }, ConsoleZone: zone})
+		app := webtest.Start(t, webtest.Options{Driver: driver, Now: func() time.Time { return at }, ConsoleZone: zone})
 		root := app.CreateAccount(t, "root", "admin-password", "admin")
 		zh, en := newBrowser(t, app), newBrowserIn(t, app, "en")
 		zh.login("root", "admin-password")
