@@ -22,6 +22,7 @@ type phase struct {
 	conns   int    // 0: the -conns flag
 	target  int    // the process whose memory is sampled
 	client  *http.Client
+	cpu     []watched // processes whose CPU time is counted
 	request func(w int, rng *rand.Rand) (*http.Request, error)
 	check   func(status int, body []byte) error
 }
@@ -37,7 +38,8 @@ type result struct {
 	elapsed   time.Duration
 	latencies []time.Duration // of the requests judged ok, sorted
 	p50, p99  time.Duration
-	maxRSS    int64 // kB, the most the target process held while loaded
+	maxRSS    int64                    // kB, the most the target process held while loaded
+	cpu       map[string]time.Duration // CPU time each watched process used while measured
 }
 
 func (r result) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
@@ -61,6 +63,11 @@ func (p phase) run(ctx context.Context, client *http.Client, conns int, warmup, 
 	memCtx, stopMem := context.WithCancel(ctx)
 	maxRSS := make(chan int64, 1)
 	go func() { maxRSS <- sampleRSS(memCtx, p.target, measureFrom) }()
+	cpuAtStart := make(chan map[string]time.Duration, 1)
+	go func() {
+		time.Sleep(time.Until(measureFrom))
+		cpuAtStart <- cpuTimes(p.cpu)
+	}()
 
 	var wg sync.WaitGroup
 	for w := range conns {
@@ -95,8 +102,12 @@ func (p phase) run(ctx context.Context, client *http.Client, conns int, warmup, 
 	wg.Wait()
 	elapsed := time.Since(measureFrom)
 	stopMem()
+	used := cpuTimes(p.cpu)
+	for name, t := range <-cpuAtStart {
+		used[name] -= t
+	}
 
-	r := result{name: p.name, elapsed: elapsed, maxRSS: <-maxRSS}
+	r := result{name: p.name, elapsed: elapsed, maxRSS: <-maxRSS, cpu: used}
 	var all []time.Duration
 	for _, t := range tallies {
 		all = append(all, t.lat...)
@@ -125,6 +136,14 @@ func (r result) merge(o result) result {
 	r.errors += o.errors
 	r.elapsed += o.elapsed
 	r.maxRSS = max(r.maxRSS, o.maxRSS)
+	cpu := map[string]time.Duration{}
+	for name, t := range r.cpu {
+		cpu[name] += t
+	}
+	for name, t := range o.cpu {
+		cpu[name] += t
+	}
+	r.cpu = cpu
 	for _, e := range o.firstErrs {
 		if len(r.firstErrs) < 5 && !slices.Contains(r.firstErrs, e) {
 			r.firstErrs = append(r.firstErrs, e)
@@ -193,6 +212,60 @@ func procStatusKB(pid int, name string) int64 {
 		if v, ok := strings.CutPrefix(sc.Text(), name+":"); ok {
 			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
 			return n
+		}
+	}
+	return 0
+}
+
+// watched is a process whose CPU time a phase counts.
+type watched struct {
+	name string
+	pid  int
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat's times: 100 on every Linux we run on.
+const clockTicks = 100
+
+// cpuTimes reads each process's user+system CPU time from /proc/PID/stat.
+func cpuTimes(procs []watched) map[string]time.Duration {
+	out := make(map[string]time.Duration, len(procs))
+	for _, p := range procs {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.pid))
+		if err != nil {
+			continue
+		}
+		// The command name, in parentheses, may hold spaces: count fields after its end.
+		rest := string(b)
+		if i := strings.LastIndexByte(rest, ')'); i >= 0 {
+			rest = rest[i+1:]
+		}
+		f := strings.Fields(rest)
+		if len(f) < 13 {
+			continue
+		}
+		utime, _ := strconv.ParseInt(f[11], 10, 64)
+		stime, _ := strconv.ParseInt(f[12], 10, 64)
+		out[p.name] += time.Duration(utime+stime) * time.Second / clockTicks
+	}
+	return out
+}
+
+// pidOf finds a running process by its command name (e.g. mariadbd); 0 when there is none.
+func pidOf(names ...string) int {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err != nil {
+			continue
+		}
+		for _, n := range names {
+			if strings.TrimSpace(string(comm)) == n {
+				return pid
+			}
 		}
 	}
 	return 0
