@@ -107,8 +107,9 @@ func (s *Store) CountActiveAdmins(ctx context.Context) (int64, error) {
 // ---- WeChat identities
 
 // UpsertIdentity records that WeChat vouched for appid+openid now: it inserts the identity or
-// refreshes its session_key, unionid (when given) and last-seen time, and returns the row.
-// Concurrent calls for the same openid leave one row.
+// refreshes its session_key, unionid (when given) and last-seen time — and, when the identity is
+// bound, its last-login time, since this is its login — and returns the row. Concurrent calls
+// for the same openid leave one row.
 func (s *Store) UpsertIdentity(ctx context.Context, appid, openid, unionid, sealedKey string, now time.Time) (WechatIdentity, error) {
 	db := s.db.WithContext(ctx)
 	row := WechatIdentity{
@@ -128,9 +129,12 @@ func (s *Store) UpsertIdentity(ctx context.Context, appid, openid, unionid, seal
 	)
 	for attempt := 1; ; attempt++ {
 		r = row
+		set := clause.AssignmentColumns(updates)
+		set = append(set, clause.Assignment{Column: clause.Column{Name: "last_login_at"},
+			Value: gorm.Expr("CASE WHEN account_id IS NULL THEN last_login_at ELSE ? END", now)})
 		q := db.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "appid"}, {Name: "openid"}},
-			DoUpdates: clause.AssignmentColumns(updates),
+			DoUpdates: set,
 		})
 		if returning {
 			q = q.Clauses(clause.Returning{})
@@ -196,12 +200,6 @@ func (s *Store) UnbindIdentity(ctx context.Context, identityID uint64, now time.
 	return res.RowsAffected == 1, translate(res.Error)
 }
 
-// TouchLogin records a login through the identity.
-func (s *Store) TouchLogin(ctx context.Context, identityID uint64, now time.Time) error {
-	return s.db.WithContext(ctx).Model(&WechatIdentity{}).Where("id = ?", identityID).
-		Updates(map[string]any{"last_login_at": now, "updated_at": now}).Error
-}
-
 // UpdateIdentityProfile sets the nickname and avatar WeChat's user chose.
 func (s *Store) UpdateIdentityProfile(ctx context.Context, identityID uint64, nickname, avatarURL string, now time.Time) error {
 	return s.db.WithContext(ctx).Model(&WechatIdentity{}).Where("id = ?", identityID).
@@ -235,6 +233,14 @@ type ActiveLogin struct {
 	IdentityID uint64
 	ExpiresAt  time.Time
 	Role       string
+	// What the mini-program is told about its user, read in the same statement.
+	Username         string
+	Name             string
+	Phone            string
+	PhoneCountryCode string
+	Nickname         string
+	AvatarURL        string
+	OpenID           string
 }
 
 // ActiveLoginByTokenHash finds a token that is unrevoked, unexpired and whose account is active,
@@ -242,8 +248,10 @@ type ActiveLogin struct {
 func (s *Store) ActiveLoginByTokenHash(ctx context.Context, hash string, now time.Time) (ActiveLogin, error) {
 	var l ActiveLogin
 	err := s.db.WithContext(ctx).Table("login_tokens AS t").
-		Select("t.id AS token_id, t.account_id, t.identity_id, t.expires_at, a.role").
+		Select("t.id AS token_id, t.account_id, t.identity_id, t.expires_at, a.role, a.username, a.name, "+
+			"a.phone, a.phone_country_code, w.nickname, w.avatar_url, w.openid").
 		Joins("JOIN accounts a ON a.id = t.account_id").
+		Joins("JOIN wechat_identities w ON w.id = t.identity_id").
 		Where("t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ? AND a.status = ?", hash, now, StatusActive).
 		Take(&l).Error
 	return l, translate(err)

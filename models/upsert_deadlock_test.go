@@ -13,10 +13,11 @@ import (
 	"wxbind/models/modelstest"
 )
 
-// TestUpsertIdentitySurvivesConcurrentLogins replays what two checkBinds of one bound user at
-// once do on MySQL: one upserts the identity while the other, in a transaction, inserts a login
-// token (whose foreign key holds the identity row shared) and then updates the identity. InnoDB
-// picks one of them as a deadlock victim; the upsert must then run again, not fail.
+// TestUpsertIdentitySurvivesConcurrentLogins replays a checkBind racing a transaction on the same
+// identity on MySQL: one upserts the identity while the other, in a transaction, inserts a login
+// token (whose foreign key holds the identity row shared) and then updates the identity, as a
+// bind with a nickname does. InnoDB picks one of them as a deadlock victim; the upsert must then
+// run again, not fail.
 func TestUpsertIdentitySurvivesConcurrentLogins(t *testing.T) {
 	db := modelstest.Open(t, models.DriverMySQL)
 	store := models.NewStore(db.Gorm)
@@ -53,7 +54,7 @@ func TestUpsertIdentitySurvivesConcurrentLogins(t *testing.T) {
 					if err := tx.CreateLoginToken(ctx, &models.LoginToken{TokenHash: hex.EncodeToString(b), AccountID: a.ID, IdentityID: ident.ID, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}); err != nil {
 						return err
 					}
-					return tx.TouchLogin(ctx, ident.ID, at)
+					return tx.UpdateIdentityProfile(ctx, ident.ID, "busy 🐝", "", at)
 				})
 				if err == nil {
 					logins.Add(1)

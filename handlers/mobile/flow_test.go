@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"testing"
 
+	"wxbind/models"
 	"wxbind/models/modelstest"
 	"wxbind/web/webtest"
 	"wxbind/wechat/wechattest"
@@ -42,6 +43,11 @@ func TestLoginFlow(t *testing.T) {
 			t.Fatalf("userInfo: nickname must come back byte for byte: %v", user)
 		}
 		token := again.String("token")
+		var ident models.WechatIdentity
+		app.DB.Gorm.Where("openid = ?", wechattest.OpenID("alice-phone")).Take(&ident)
+		if ident.LastLoginAt == nil || ident.BoundAt == nil || ident.LastLoginAt.Before(*ident.BoundAt) {
+			t.Fatalf("a bound user's checkBind must record the login: bound %v, last login %v", ident.BoundAt, ident.LastLoginAt)
+		}
 		info := app.Authed(t, http.MethodGet, "/mobileApi/user/info", token, nil)
 		if info.Status != 200 || info.Code() != 1 {
 			t.Fatalf("info: %d %s", info.Status, info.Raw)
