@@ -50,16 +50,18 @@ const (
 )
 
 type options struct {
-	dsn       string
-	database  string
-	accounts  int
-	duration  time.Duration
-	warmup    time.Duration
-	conns     int
-	rounds    int
-	phases    map[string]bool
-	profile   string
-	serverEnv []string
+	dsn      string
+	database string
+	accounts int
+	duration time.Duration
+	warmup   time.Duration
+	conns    int
+	rounds   int
+	phases   map[string]bool
+	profile  string
+	// privateMariaDB, when set, is the buffer pool size of a mariadbd the run starts for itself.
+	privateMariaDB string
+	serverEnv      []string
 }
 
 func main() {
@@ -72,6 +74,7 @@ func main() {
 	}
 	var o options
 	flag.StringVar(&o.dsn, "dsn", "root@unix(/run/mysqld/mysqld.sock)/", "MariaDB/MySQL server DSN (its database part is ignored); the user must be able to create and drop databases")
+	flag.StringVar(&o.privateMariaDB, "private-mariadb", "", "run a mariadbd of its own (temporary data directory, loopback port) with this innodb_buffer_pool_size, e.g. 1G, instead of using -dsn")
 	flag.StringVar(&o.database, "db", "", "use this database and keep it afterwards (a rerun then skips most of the fill); default: a throwaway one, dropped at the end")
 	flag.IntVar(&o.accounts, "accounts", 1_000_000, "demo accounts in the database")
 	flag.DurationVar(&o.duration, "duration", 15*time.Second, "measured time per phase, over all rounds")
@@ -125,6 +128,15 @@ func run(ctx context.Context, o options, out io.Writer) (report, error) {
 		return report{}, err
 	}
 
+	mariadbPID := pidOf("mariadbd", "mysqld") // the machine's, when -dsn points at it
+	if o.privateMariaDB != "" {
+		m, err := startPrivateMariaDB(ctx, o.privateMariaDB, tmp)
+		if err != nil {
+			return report{}, err
+		}
+		defer m.stop()
+		o.dsn, o.database, mariadbPID = m.dsn, "", m.proc.pid()
+	}
 	dbDSN, dropDB, err := prepareDatabase(ctx, o)
 	dbName := databaseName(dbDSN)
 	if err != nil {
@@ -279,8 +291,8 @@ func run(ctx context.Context, o options, out io.Writer) (report, error) {
 	// CPU time per request, per process: the machine's cost of each request, which other
 	// load on the machine disturbs less than throughput. MariaDB's includes whatever else uses it.
 	watch := []watched{{"server", server.pid()}, {"baseline", base.pid()}, {"loadtest", os.Getpid()}}
-	if pid := pidOf("mariadbd", "mysqld"); pid != 0 {
-		watch = append(watch, watched{"MariaDB", pid})
+	if mariadbPID != 0 {
+		watch = append(watch, watched{"MariaDB", mariadbPID})
 	}
 	var chosen []phase
 	for _, p := range phases {
@@ -796,8 +808,12 @@ func (r report) print(w io.Writer) {
 	m := r.machine
 	fmt.Fprintf(w, "\n## Load test %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(w, "- machine: %d CPUs (%s), %s RAM, Linux %s; load average before the report %s\n", m.cpus, m.cpuModel, m.memTotal, m.kernel, m.load)
-	fmt.Fprintf(w, "- database: MariaDB/MySQL %s, innodb_buffer_pool_size %s, %d accounts (filled in %s)\n",
-		r.mysql.version, r.mysql.bufferPool, r.mysql.accounts, r.fill.Round(time.Second))
+	where := "the machine's server"
+	if r.opts.privateMariaDB != "" {
+		where = "a private mariadbd started for this run"
+	}
+	fmt.Fprintf(w, "- database: MariaDB/MySQL %s (%s), innodb_buffer_pool_size %s, %d accounts (filled in %s)\n",
+		r.mysql.version, where, r.mysql.bufferPool, r.mysql.accounts, r.fill.Round(time.Second))
 	fmt.Fprintf(w, "- load: %d connections from 127.0.0.1 unless noted; per phase %d rounds of %s warm-up + %s measured, interleaved; whole run %s; the fake WeChat answered %d jscode2session calls over %d connections\n\n",
 		r.opts.conns, r.opts.rounds, r.opts.warmup, r.opts.duration/time.Duration(r.opts.rounds), r.total.Round(time.Second), r.wechatCalls, r.wechatConns)
 	fmt.Fprintln(w, "| phase | connections | requests/s | p50 | p99 | errors | body | ratio to baseline | target | met |")
