@@ -134,6 +134,7 @@ type UserView struct {
 	Role         string
 	Status       string
 	CreatedAt    string
+	Phone        string // in full for admins, masked for staff; empty when none was shared
 	Bound        bool
 	IdentityID   uint64
 	AvatarURL    string

@@ -78,6 +78,16 @@ func (h *Handler) userView(c *gin.Context, id uint64) (templates.UserView, error
 	}
 	loc := h.locale(c)
 	v := templates.UserView{ID: acct.ID, Username: acct.Username, Name: acct.Name, Role: acct.Role, Status: acct.Status, CreatedAt: loc.Time(&acct.CreatedAt)}
+	if acct.Phone != "" {
+		// Staff see enough to recognise a number, not to call it; admins see it whole.
+		v.Phone = account.MaskPhone(acct.Phone)
+		if viewer, _ := currentUser(c); viewer.IsAdmin {
+			v.Phone = acct.Phone
+		}
+		if acct.PhoneCountryCode != "" {
+			v.Phone = "+" + acct.PhoneCountryCode + " " + v.Phone
+		}
+	}
 	targets := []string{account.AccountTarget(id)}
 	ident, err := h.store.IdentityOfAccount(ctx, h.accounts.AppID(), id)
 	switch {
