@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -124,20 +123,9 @@ func (f *Fake) jscode2session(w http.ResponseWriter, r *http.Request) {
 		f.startSession(name)
 		writeJSON(w, map[string]any{"openid": OpenID(name), "unionid": UnionID(name), "session_key": SessionKey(name)})
 	case strings.HasPrefix(code, "err:"):
-		n, _ := strconv.Atoi(strings.TrimPrefix(code, "err:"))
-		writeJSON(w, map[string]any{"errcode": n, "errmsg": "fake error, rid: fake"})
-	case code == "garbage":
-		w.Write([]byte("<html>not json"))
-	case code == "http500":
-		w.WriteHeader(http.StatusInternalServerError)
-		w.Write([]byte("<html>500 Internal Server Error</html>"))
-	case code == "noopenid":
-		writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok"})
-	case code == "slow":
-		select {
-		case <-r.Context().Done():
-		case <-time.After(30 * time.Second):
-		}
+		answerInjected(w, r, "errcode:"+strings.TrimPrefix(code, "err:"))
+	case code == "garbage", code == "http500", code == "noopenid", code == "slow":
+		answerInjected(w, r, code) // noopenid: errcode 0 and nothing else
 	default:
 		writeJSON(w, map[string]any{"errcode": 40029, "errmsg": "invalid code, rid: fake"})
 	}
