@@ -14,10 +14,9 @@ import (
 	"wxbind/static"
 )
 
-// Console session lifetimes: a session ends after ConsoleIdleTimeout without a request, and
-// after ConsoleSessionLifetime in any case.
+// ConsoleSessionLifetime ends a console session in any case; console.IdleTimeout ends it
+// sooner without requests.
 const (
-	ConsoleIdleTimeout     = 2 * time.Hour
 	ConsoleSessionLifetime = 12 * time.Hour
 	consoleCookieName      = "wxbind_console"
 )
@@ -33,7 +32,6 @@ func newSessionManager(d Deps) (*scs.SessionManager, error) {
 	sm := scs.New()
 	sm.Store = store
 	sm.HashTokenInStore = true // a read of the sessions table yields no usable cookie
-	sm.IdleTimeout = ConsoleIdleTimeout
 	sm.Lifetime = ConsoleSessionLifetime
 	sm.Cookie.Name = consoleCookieName
 	sm.Cookie.Path = "/admin"

@@ -42,6 +42,8 @@ type Deps struct {
 
 	// ConsoleZone is where the console shows times (CONSOLE_TZ); nil: Asia/Shanghai.
 	ConsoleZone *time.Location
+	// ConsoleIdleTimeout ends a console session without requests; 0: console.IdleTimeout.
+	ConsoleIdleTimeout time.Duration
 }
 
 type site struct {

@@ -6,6 +6,7 @@
 package console
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -31,10 +32,19 @@ const (
 	sessionFlash     = "flash"
 	sessionFlashKind = "flash_kind"
 	sessionLang      = "lang"
+	sessionSeen      = "seen" // the last request, refreshed at most once a minute
 )
 
 // Gin context key of the logged-in console user.
 const userKey = "console_user"
+
+// IdleTimeout ends a console session after this long without a request. The session manager's
+// own idle timeout would write the session back on every page view; RequireLogin keeps a "seen"
+// time instead and writes it at most once a minute.
+const IdleTimeout = 2 * time.Hour
+
+// seenRefresh is how stale the "seen" time may get before a request writes it again.
+const seenRefresh = time.Minute
 
 // pageSize is how many rows a list shows.
 const pageSize = 50
@@ -46,6 +56,8 @@ const DefaultZone = "Asia/Shanghai"
 type Config struct {
 	Catalog *i18n.Catalog  // nil: the built-in catalog with zh-CN as the default
 	Zone    *time.Location // nil: DefaultZone
+	// IdleTimeout ends a session after this long without a request; default IdleTimeout.
+	IdleTimeout time.Duration
 }
 
 // Handler serves the console.
@@ -56,6 +68,7 @@ type Handler struct {
 	dash     *dashboardCache
 	cat      *i18n.Catalog
 	zone     *time.Location
+	idle     time.Duration
 }
 
 // New builds the console over the rules, read-only list queries, the session manager and its
@@ -75,7 +88,10 @@ func New(accounts *account.Service, store *models.Store, sessions *scs.SessionMa
 		}
 		cfg.Zone = zone
 	}
-	return &Handler{accounts: accounts, store: store, sessions: sessions, dash: &dashboardCache{}, cat: cfg.Catalog, zone: cfg.Zone}, nil
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = IdleTimeout
+	}
+	return &Handler{accounts: accounts, store: store, sessions: sessions, dash: &dashboardCache{}, cat: cfg.Catalog, zone: cfg.Zone, idle: cfg.IdleTimeout}, nil
 }
 
 // Language picks each console request's language — the one chosen with the layout's switch and
@@ -128,6 +144,20 @@ func (h *Handler) RequireLogin() gin.HandlerFunc {
 		if id == 0 {
 			h.toLogin(c)
 			return
+		}
+		seen := h.sessions.GetInt64(ctx, sessionSeen) // Unix seconds: the session codec takes basic types
+		idle := time.Since(time.Unix(seen, 0))
+		if seen == 0 || idle > h.idle {
+			err := account.ErrUnauthenticated
+			lang := h.sessions.GetString(ctx, sessionLang)
+			_ = h.sessions.Destroy(ctx)
+			h.keepLanguage(ctx, lang)
+			_ = c.Error(err)
+			h.toLogin(c)
+			return
+		}
+		if idle > seenRefresh {
+			h.sessions.Put(ctx, sessionSeen, time.Now().Unix())
 		}
 		acct, err := h.accounts.ConsoleAccount(ctx, id, h.sessions.GetString(ctx, sessionStamp))
 		switch {
@@ -226,10 +256,17 @@ func (h *Handler) render(c *gin.Context, status int, page templ.Component) {
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Header("Cache-Control", "no-store")
 	c.Header("Content-Language", h.tr(c).Lang())
-	c.Status(status)
-	if err := page.Render(templates.WithLocale(c.Request.Context(), h.locale(c)), c.Writer); err != nil {
+	// Rendered whole first: one write to the socket instead of one per few kilobytes, and a
+	// template that fails halfway sends no half page.
+	var buf bytes.Buffer
+	buf.Grow(32 << 10)
+	if err := page.Render(templates.WithLocale(c.Request.Context(), h.locale(c)), &buf); err != nil {
 		_ = c.Error(err)
+		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte(h.tr(c).T("console.error.server")))
+		c.Abort()
+		return
 	}
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
 // redirect ends a successful POST: a flash message (a catalog message filled with data) for the

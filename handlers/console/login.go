@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -49,6 +50,7 @@ func (h *Handler) Login(c *gin.Context) {
 	}
 	h.sessions.Put(ctx, sessionAccountID, acct.ID)
 	h.sessions.Put(ctx, sessionStamp, account.CredentialStamp(acct))
+	h.sessions.Put(ctx, sessionSeen, time.Now().Unix())
 	c.Redirect(http.StatusSeeOther, next)
 }
 

@@ -69,6 +69,8 @@ type Options struct {
 
 	// ConsoleZone is where the console shows times; default Asia/Shanghai, as in production.
 	ConsoleZone *time.Location
+	// ConsoleIdleTimeout ends console sessions sooner, for tests of it.
+	ConsoleIdleTimeout time.Duration
 }
 
 func (o Options) rateLimits() *web.RateLimits {
@@ -123,7 +125,7 @@ func Start(t testing.TB, opt Options) *App {
 		t.Fatal(err)
 	}
 	h, err := web.NewHandler(web.Deps{UserData: userData, Accounts: accounts, Store: store, Logger: log, Sandbox: opt.Sandbox, RateLimits: opt.rateLimits(), TrustedProxies: opt.TrustedProxies, Metrics: opt.Metrics,
-		ConsoleZone: opt.ConsoleZone})
+		ConsoleZone: opt.ConsoleZone, ConsoleIdleTimeout: opt.ConsoleIdleTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
