@@ -31,6 +31,9 @@ type Catalog struct {
 	matcher    language.Matcher
 	fallback   language.Tag
 	localizers map[language.Tag]*goi18n.Localizer
+	// plain holds every message without template fields, per language, so the console's
+	// hundreds of labels a page cost a map lookup each rather than a template run.
+	plain map[language.Tag]map[string]string
 }
 
 // New loads the embedded messages; defaultLang (e.g. "zh-CN") answers when a request asks for
@@ -42,12 +45,21 @@ func New(defaultLang string) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
+	c := &Catalog{bundle: bundle, matcher: language.NewMatcher(Supported), localizers: map[language.Tag]*goi18n.Localizer{},
+		plain: map[language.Tag]map[string]string{}}
 	for _, f := range files {
-		if _, err := bundle.LoadMessageFileFS(locales, f); err != nil {
+		mf, err := bundle.LoadMessageFileFS(locales, f)
+		if err != nil {
 			return nil, fmt.Errorf("loading %s: %w", f, err)
 		}
+		plain := map[string]string{}
+		for _, m := range mf.Messages {
+			if !strings.Contains(m.Other, "{{") {
+				plain[m.ID] = m.Other
+			}
+		}
+		c.plain[mf.Tag] = plain
 	}
-	c := &Catalog{bundle: bundle, matcher: language.NewMatcher(Supported), localizers: map[language.Tag]*goi18n.Localizer{}}
 	for _, tag := range Supported {
 		c.localizers[tag] = goi18n.NewLocalizer(bundle, tag.String())
 	}
@@ -139,6 +151,9 @@ func (c *Catalog) fromAcceptLanguage(header string) (language.Tag, bool) {
 
 // Has reports whether id has a message (in the default language at least).
 func (c *Catalog) Has(id string) bool {
+	if _, ok := c.plain[c.fallback][id]; ok {
+		return true
+	}
 	_, err := c.localizers[c.fallback].Localize(&goi18n.LocalizeConfig{MessageID: id})
 	return err == nil
 }
@@ -146,6 +161,9 @@ func (c *Catalog) Has(id string) bool {
 // T is the message id in tag's language, filled with data. A missing message shows its id, so
 // it is noticed, never a blank toast.
 func (c *Catalog) T(tag language.Tag, id string, data map[string]any) string {
+	if s, ok := c.plain[tag][id]; ok {
+		return s
+	}
 	l, ok := c.localizers[tag]
 	if !ok {
 		l = c.localizers[c.fallback]

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
 )
 
@@ -112,5 +113,30 @@ func TestTranslate(t *testing.T) {
 	}
 	if got := c.In(language.English).T("no.such.key"); got != "no.such.key" {
 		t.Errorf("a missing key must show itself, got %q", got)
+	}
+}
+
+// TestPlainMessagesMatchTheBundle: the fast path for messages without fields answers exactly
+// what go-i18n would.
+func TestPlainMessagesMatchTheBundle(t *testing.T) {
+	c, _ := New("zh-CN")
+	for tag, msgs := range c.plain {
+		if len(msgs) < 100 {
+			t.Fatalf("%v: only %d plain messages", tag, len(msgs))
+		}
+		for id, want := range msgs {
+			got, err := c.localizers[tag].Localize(&goi18n.LocalizeConfig{MessageID: id})
+			if err != nil || got != want {
+				t.Errorf("%v %s: bundle %q %v, plain %q", tag, id, got, err, want)
+			}
+		}
+	}
+}
+
+func BenchmarkT(b *testing.B) {
+	c, _ := New("zh-CN")
+	tr := c.In(language.English)
+	for b.Loop() {
+		tr.T("console.users.heading")
 	}
 }
