@@ -145,8 +145,8 @@ func (h *Handler) RequireLogin() gin.HandlerFunc {
 			h.toLogin(c)
 			return
 		}
-		seen := h.sessions.GetInt64(ctx, sessionSeen) // Unix seconds: the session codec takes basic types
-		idle := time.Since(time.Unix(seen, 0))
+		seen := h.sessions.GetInt64(ctx, sessionSeen) // Unix milliseconds: the session codec takes basic types
+		idle := time.Since(time.UnixMilli(seen))
 		if seen == 0 || idle > h.idle {
 			err := account.ErrUnauthenticated
 			lang := h.sessions.GetString(ctx, sessionLang)
@@ -157,7 +157,7 @@ func (h *Handler) RequireLogin() gin.HandlerFunc {
 			return
 		}
 		if idle > seenRefresh {
-			h.sessions.Put(ctx, sessionSeen, time.Now().Unix())
+			h.sessions.Put(ctx, sessionSeen, time.Now().UnixMilli())
 		}
 		acct, err := h.accounts.ConsoleAccount(ctx, id, h.sessions.GetString(ctx, sessionStamp))
 		switch {

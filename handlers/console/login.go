@@ -50,7 +50,7 @@ func (h *Handler) Login(c *gin.Context) {
 	}
 	h.sessions.Put(ctx, sessionAccountID, acct.ID)
 	h.sessions.Put(ctx, sessionStamp, account.CredentialStamp(acct))
-	h.sessions.Put(ctx, sessionSeen, time.Now().Unix())
+	h.sessions.Put(ctx, sessionSeen, time.Now().UnixMilli())
 	c.Redirect(http.StatusSeeOther, next)
 }
 

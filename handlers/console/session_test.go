@@ -41,13 +41,13 @@ func TestSessionNotWrittenPerPage(t *testing.T) {
 // TestIdleSessionEnds: a session unused for longer than the idle timeout sends its next
 // request to the login page.
 func TestIdleSessionEnds(t *testing.T) {
-	app := webtest.Start(t, webtest.Options{ConsoleIdleTimeout: time.Second})
+	app := webtest.Start(t, webtest.Options{ConsoleIdleTimeout: 2 * time.Second})
 	app.CreateAccount(t, "napper", "napper-password", "staff")
 	b := newBrowser(t, app)
 	b.login("napper", "napper-password")
 	if p := b.get("/admin/users"); p.Status != http.StatusOK {
 		t.Fatalf("fresh session: %d", p.Status)
 	}
-	time.Sleep(2100 * time.Millisecond)
+	time.Sleep(2500 * time.Millisecond)
 	mustRedirect(t, "idle session", b.get("/admin/users"), "/admin/login?next=%2Fadmin%2Fusers")
 }
