@@ -25,8 +25,8 @@ func (s *site) routes() error {
 	api.GET("/user/checkBind", limitPerClient(s.limits.CheckBind, time.Now), m.CheckBind)
 	api.POST("/user/bind", limitPerClient(s.limits.Bind, time.Now), m.Bind)
 
+	api.GET("/user/info", m.Info) // checks its token itself: login, user and menus in one read
 	authed := api.Group("", m.RequireToken())
-	authed.GET("/user/info", m.Info)
 	authed.POST("/user/profile", m.Profile)
 	authed.POST("/user/logout", m.Logout)
 	authed.POST("/user/unbind", m.Unbind)

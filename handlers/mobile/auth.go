@@ -1,6 +1,7 @@
 package mobile
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -25,20 +26,28 @@ const (
 // have no cookies).
 func (h *Handler) RequireToken() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		token := tokenOf(c)
-		if token == "" {
-			refuse(c, http.StatusUnauthorized, CodeUnauthorized, "token_missing", i18n.FromContext(c).T("mobile.token_missing"))
-			return
+		if _, ok := signIn(c, h.accounts.Authenticate); ok {
+			c.Next()
 		}
-		p, err := h.accounts.Authenticate(c.Request.Context(), token)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.Set(principalKey, p)
-		c.Set(UserIDKey, p.AccountID)
-		c.Next()
 	}
+}
+
+// signIn resolves the request's token with check and keeps the login on the request; without a
+// live token it answers 401 itself and reports false.
+func signIn(c *gin.Context, check func(ctx context.Context, token string) (account.Principal, error)) (account.Principal, bool) {
+	token := tokenOf(c)
+	if token == "" {
+		refuse(c, http.StatusUnauthorized, CodeUnauthorized, "token_missing", i18n.FromContext(c).T("mobile.token_missing"))
+		return account.Principal{}, false
+	}
+	p, err := check(c.Request.Context(), token)
+	if err != nil {
+		fail(c, err)
+		return account.Principal{}, false
+	}
+	c.Set(principalKey, p)
+	c.Set(UserIDKey, p.AccountID)
+	return p, true
 }
 
 // RequireMenu lets a logged-in request through only when its user has the menu with code;
