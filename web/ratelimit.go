@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"math"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/time/rate"
 
+	"wxbind/handlers/mobile"
 	"wxbind/i18n"
 )
 
@@ -110,28 +112,52 @@ func clientKey(c *gin.Context) string {
 
 // limitPerClient refuses requests past r from one client address with 429 and Retry-After.
 func limitPerClient(r Rate, now func() time.Time) gin.HandlerFunc {
+	return limitBy(r, now, func(c *gin.Context) (string, bool) { return clientKey(c), true })
+}
+
+// limitPerAccount refuses a logged-in account's requests past r, so that one user cannot spend
+// the appid's WeChat quota for everyone. Use after RequireToken.
+func limitPerAccount(r Rate, now func() time.Time) gin.HandlerFunc {
+	return limitBy(r, now, func(c *gin.Context) (string, bool) {
+		id, ok := c.Get(mobile.UserIDKey)
+		return fmt.Sprint(id), ok // not ok: RequireToken has refused the request already
+	})
+}
+
+// limitBy keeps a token bucket per key and refuses requests past r with 429 and Retry-After; a
+// request without a key passes.
+func limitBy(r Rate, now func() time.Time, key func(*gin.Context) (string, bool)) gin.HandlerFunc {
 	if r.PerSecond <= 0 {
 		return func(c *gin.Context) { c.Next() }
 	}
 	lim := newKeyedLimiter(r)
 	return func(c *gin.Context) {
-		ok, wait := lim.reserve(clientKey(c), now())
-		if ok {
+		k, ok := key(c)
+		if !ok {
 			c.Next()
 			return
 		}
-		secs := int(math.Ceil(wait.Seconds()))
-		c.Header("Retry-After", strconv.Itoa(secs))
-		if isMobile(c) {
-			msg := i18n.FromContext(c).Tf("mobile.rate_limited", map[string]any{"Seconds": secs})
-			c.AbortWithStatusJSON(http.StatusTooManyRequests, gin.H{"code": 0, "msg": msg, "reason": "rate_limited"})
+		allowed, wait := lim.reserve(k, now())
+		if allowed {
+			c.Next()
 			return
 		}
-		msg := "Too many requests from your address. Wait " + strconv.Itoa(secs) + " seconds and try again."
-		if tr := i18n.FromContext(c); tr.Has("console.rate_limited") { // the console's login, in its reader's language
-			msg = tr.Tf("console.rate_limited", map[string]any{"Seconds": secs})
-		}
-		c.Data(http.StatusTooManyRequests, "text/plain; charset=utf-8", []byte(msg))
-		c.Abort()
+		refuseTooMany(c, int(math.Ceil(wait.Seconds())))
 	}
+}
+
+// refuseTooMany answers 429: JSON with code 0 to the mini-program, text to the console.
+func refuseTooMany(c *gin.Context, secs int) {
+	c.Header("Retry-After", strconv.Itoa(secs))
+	if isMobile(c) {
+		msg := i18n.FromContext(c).Tf("mobile.rate_limited", map[string]any{"Seconds": secs})
+		c.AbortWithStatusJSON(http.StatusTooManyRequests, gin.H{"code": 0, "msg": msg, "reason": "rate_limited"})
+		return
+	}
+	msg := "Too many requests from your address. Wait " + strconv.Itoa(secs) + " seconds and try again."
+	if tr := i18n.FromContext(c); tr.Has("console.rate_limited") { // the console's login, in its reader's language
+		msg = tr.Tf("console.rate_limited", map[string]any{"Seconds": secs})
+	}
+	c.Data(http.StatusTooManyRequests, "text/plain; charset=utf-8", []byte(msg))
+	c.Abort()
 }
