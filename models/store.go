@@ -247,14 +247,21 @@ type ActiveLogin struct {
 // in one indexed read.
 func (s *Store) ActiveLoginByTokenHash(ctx context.Context, hash string, now time.Time) (ActiveLogin, error) {
 	var l ActiveLogin
-	err := s.db.WithContext(ctx).Table("login_tokens AS t").
-		Select("t.id AS token_id, t.account_id, t.identity_id, t.expires_at, a.role, a.username, a.name, "+
-			"a.phone, a.phone_country_code, w.nickname, w.avatar_url, w.openid").
+	err := s.activeLogin(ctx, hash, now, activeLoginColumns).Take(&l).Error
+	return l, translate(err)
+}
+
+// activeLoginColumns are ActiveLogin's, from the tables activeLogin joins.
+const activeLoginColumns = "t.id AS token_id, t.account_id, t.identity_id, t.expires_at, a.role, a.username, a.name, " +
+	"a.phone, a.phone_country_code, w.nickname, w.avatar_url, w.openid"
+
+// activeLogin selects columns from a live token (unrevoked, unexpired, its account active)
+// joined with its account (a) and WeChat identity (w).
+func (s *Store) activeLogin(ctx context.Context, hash string, now time.Time, columns string) *gorm.DB {
+	return s.db.WithContext(ctx).Table("login_tokens AS t").Select(columns).
 		Joins("JOIN accounts a ON a.id = t.account_id").
 		Joins("JOIN wechat_identities w ON w.id = t.identity_id").
-		Where("t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ? AND a.status = ?", hash, now, StatusActive).
-		Take(&l).Error
-	return l, translate(err)
+		Where("t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ? AND a.status = ?", hash, now, StatusActive)
 }
 
 // RevokeLoginToken kills one token.
@@ -303,10 +310,15 @@ func (s *Store) MenusOfAccount(ctx context.Context, accountID uint64) ([]Menu, e
 	// Sorted here, not by ORDER BY: the join is driven by account_menus, so MySQL would sort
 	// the few rows through a temporary table on every login and info, a quarter slower
 	// (docs/benchmarks.md).
+	sortMenus(ms)
+	return ms, err
+}
+
+// sortMenus orders menus by sort, then id.
+func sortMenus(ms []Menu) {
 	slices.SortFunc(ms, func(a, b Menu) int {
 		return cmp.Or(cmp.Compare(a.Sort, b.Sort), cmp.Compare(a.ID, b.ID))
 	})
-	return ms, err
 }
 
 // CreateMenu inserts m; a taken code is ErrDuplicate.
