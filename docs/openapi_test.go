@@ -151,9 +151,6 @@ func (c *checker) do(x exchange) map[string]any {
 	}
 	var decoded map[string]any
 	_ = json.Unmarshal(raw, &decoded)
-	if resp.StatusCode == http.StatusNotFound && decoded["reason"] == "not_found" {
-		return nil // the endpoint is not built yet; the caller skips
-	}
 	if resp.StatusCode != x.wantStatus {
 		t.Fatalf("%s: want HTTP %d, got %d %s", x.name, x.wantStatus, resp.StatusCode, raw)
 	}
@@ -356,9 +353,7 @@ func userDataAPI(t *testing.T, driver string, seen map[string]map[int]bool) {
 	t.Run("phone", func(t *testing.T) {
 		c := *c
 		c.t = t
-		if c.do(exchange{name: "phone without a token", method: "POST", path: "/mobileApi/user/phone", body: map[string]any{"code": "sandbox:13800138000"}, wantStatus: 401, invalidRequest: true}) == nil {
-			t.Skip("POST /mobileApi/user/phone answers 404: not built yet (issue 4); this test runs once it is")
-		}
+		c.do(exchange{name: "phone without a token", method: "POST", path: "/mobileApi/user/phone", body: map[string]any{"code": "sandbox:13800138000"}, wantStatus: 401, invalidRequest: true})
 		got := c.do(exchange{name: "phone", method: "POST", path: "/mobileApi/user/phone", token: token, body: map[string]any{"code": "sandbox:13800138000"}, wantStatus: 200})
 		if got["phone"] != "13800138000" {
 			t.Errorf("phone: want 13800138000 from the sandbox code, got %v", got)
@@ -370,18 +365,13 @@ func userDataAPI(t *testing.T, driver string, seen map[string]map[int]bool) {
 	t.Run("profile from legacy encryptedData", func(t *testing.T) {
 		c := *c
 		c.t = t
-		got := c.do(exchange{name: "profile with encryptedData that does not decrypt", method: "POST", path: "/mobileApi/user/profile", token: token, body: map[string]any{"encryptedData": "bm90IHJlYWxseQ==", "iv": "AAAAAAAAAAAAAAAAAAAAAA=="}, wantStatus: 400})
-		if got["reason"] == "invalid_nickName" {
-			t.Skip("profile ignores encryptedData: not built yet (issue 4); this test runs once it is")
-		}
+		c.do(exchange{name: "profile with encryptedData that does not decrypt", method: "POST", path: "/mobileApi/user/profile", token: token, body: map[string]any{"encryptedData": "bm90IHJlYWxseQ==", "iv": "AAAAAAAAAAAAAAAAAAAAAA=="}, wantStatus: 400, wantReason: "decrypt_failed"})
 	})
 
 	t.Run("checkSession", func(t *testing.T) {
 		c := *c
 		c.t = t
-		if c.do(exchange{name: "checkSession without a token", method: "GET", path: "/mobileApi/user/checkSession", wantStatus: 401, invalidRequest: true}) == nil {
-			t.Skip("GET /mobileApi/user/checkSession answers 404: not built yet (issue 4); this test runs once it is")
-		}
+		c.do(exchange{name: "checkSession without a token", method: "GET", path: "/mobileApi/user/checkSession", wantStatus: 401, invalidRequest: true})
 		got := c.do(exchange{name: "checkSession", method: "GET", path: "/mobileApi/user/checkSession", token: token, wantStatus: 200})
 		if _, ok := got["valid"].(bool); !ok {
 			t.Errorf("checkSession: want a boolean valid, got %v", got)
@@ -392,9 +382,7 @@ func userDataAPI(t *testing.T, driver string, seen map[string]map[int]bool) {
 		c := *c
 		c.t = t
 		pngBody, pngType := multipartFile(t, "avatar.png", pngImage(t))
-		if c.do(exchange{name: "avatar without a token", method: "POST", path: "/mobileApi/user/avatar", body: pngBody, contentType: pngType, wantStatus: 401, invalidRequest: true}) == nil {
-			t.Skip("POST /mobileApi/user/avatar answers 404: not built yet (issue 4); this test runs once it is")
-		}
+		c.do(exchange{name: "avatar without a token", method: "POST", path: "/mobileApi/user/avatar", body: pngBody, contentType: pngType, wantStatus: 401, invalidRequest: true})
 		got := c.do(exchange{name: "avatar", method: "POST", path: "/mobileApi/user/avatar", token: token, body: pngBody, contentType: pngType, wantStatus: 200})
 		if u, _ := got["avatarUrl"].(string); !strings.Contains(u, "/avatars/") {
 			t.Errorf("avatar: want an avatarUrl under /avatars/, got %v", got)
@@ -444,10 +432,6 @@ func checkCoverage(t *testing.T, seen map[string]map[int]bool) {
 		for method, op := range item.Operations() {
 			statuses, ok := seen[op.OperationID]
 			if !ok {
-				if isUserData(op.OperationID) {
-					t.Logf("%s %s (%s): not built yet, not checked", method, path, op.OperationID)
-					continue
-				}
 				t.Errorf("%s %s (%s) was never called", method, path, op.OperationID)
 				continue
 			}
@@ -469,11 +453,7 @@ func checkCoverage(t *testing.T, seen map[string]map[int]bool) {
 		}
 	}
 	sort.Strings(notProduced)
-	t.Logf("documented statuses no case produces (races, timeouts, or issue-4 paths): %s", strings.Join(notProduced, ", "))
-}
-
-func isUserData(operationID string) bool {
-	return operationID == "phone" || operationID == "checkSession" || operationID == "avatar"
+	t.Logf("documented statuses no case produces (races, timeouts, WeChat failures): %s", strings.Join(notProduced, ", "))
 }
 
 func pngImage(t *testing.T) []byte {

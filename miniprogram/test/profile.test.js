@@ -1,6 +1,5 @@
 // The profile page: nickname fill-in, avatar upload from chooseAvatar, and the phone-number
-// button. The avatar and phone endpoints come with the WeChat user data feature; until the
-// server has them (it answers 404), those tests skip and say so.
+// button.
 'use strict';
 
 const { test, before } = require('node:test');
@@ -24,13 +23,6 @@ async function loggedIn() {
     assert.ok(phone.wx.getStorageSync('wxbind.token'), 'dave binds: ' + phone.seen.toasts.join(' | '));
   }
   return phone;
-}
-
-// exists tells whether the server has an endpoint: an unauthenticated call answers 401 when
-// it does and 404 while it does not.
-async function exists(method, urlPath) {
-  const res = await fetch(server().url + urlPath, { method });
-  return res.status !== 404;
 }
 
 before(async () => { await loggedIn(); });
@@ -71,11 +63,7 @@ test('a nickname WeChat\'s review rejects is pointed out', async () => {
   assert.equal(phone.seen.toasts.at(-1), 'Nickname not allowed');
 });
 
-test('the avatar chosen with chooseAvatar is uploaded and its URL saved', async (t) => {
-  if (!(await exists('POST', '/mobileApi/user/avatar'))) {
-    t.skip('POST /mobileApi/user/avatar answers 404: not built yet (issue 4); this test runs once it is');
-    return;
-  }
+test('the avatar chosen with chooseAvatar is uploaded and its URL saved', async () => {
   const phone = await loggedIn();
   const page = await phone.open('pages/profile/profile');
   // chooseAvatar hands over a temporary file path, e.g. http://tmp/xyz.png in DevTools.
@@ -97,11 +85,7 @@ test('the avatar chosen with chooseAvatar is uploaded and its URL saved', async 
   assert.equal(img.headers.get('content-type'), 'image/png');
 });
 
-test('a file that is not an image is refused with the server\'s message', async (t) => {
-  if (!(await exists('POST', '/mobileApi/user/avatar'))) {
-    t.skip('POST /mobileApi/user/avatar answers 404: not built yet (issue 4); this test runs once it is');
-    return;
-  }
+test('a file that is not an image is refused with the server\'s message', async () => {
   const phone = await loggedIn();
   const page = await phone.open('pages/profile/profile');
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wxbind-avatar-')), 'not-an-image.png');
@@ -114,11 +98,7 @@ test('a file that is not an image is refused with the server\'s message', async 
   assert.equal(page.data.saving, false);
 });
 
-test('the phone-number button trades its code for the number', async (t) => {
-  if (!(await exists('POST', '/mobileApi/user/phone'))) {
-    t.skip('POST /mobileApi/user/phone answers 404: not built yet (issue 4); this test runs once it is');
-    return;
-  }
+test('the phone-number button trades its code for the number', async () => {
   const phone = await loggedIn();
   const page = await phone.open('pages/profile/profile');
   await page.onGetPhoneNumber({ detail: { code: 'sandbox:13800138000', errMsg: 'getPhoneNumber:ok' } });
