@@ -11,12 +11,11 @@ import (
 
 // Page is what the layout needs on every page.
 type Page struct {
-	Title  string
-	Nav    string       // which menu entry is current: dashboard, users, wechat-users, menus, audit
-	User   *ConsoleUser // nil when nobody is logged in
-	Flash  Flash
-	Status int    // the HTTP status, shown on error pages
-	Here   string // this page's URL, where the language switch comes back to
+	Title string
+	Nav   string       // which menu entry is current: dashboard, users, wechat-users, menus, audit
+	User  *ConsoleUser // nil when nobody is logged in
+	Flash Flash
+	Here  string // this page's URL, where the language switch comes back to
 }
 
 // ConsoleUser is the logged-in staff member or admin.
@@ -232,9 +231,8 @@ type AuditView struct {
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
 
-func i64(n int64) string { return strconv.FormatInt(n, 10) }
-
-func userURL(id uint64) string { return "/admin/users/" + itoa(id) }
+// UserURL is an account's console page.
+func UserURL(id uint64) string { return "/admin/users/" + itoa(id) }
 
 // joinNames lists the users a bulk form is for, shortened past five.
 func joinNames(l Locale, names []string) string {

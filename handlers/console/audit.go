@@ -2,7 +2,6 @@ package console
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -51,5 +50,3 @@ func (h *Handler) auditRows(c *gin.Context, es []models.AuditEntry) []templates.
 	}
 	return rows
 }
-
-func itoaU(n uint64) string { return strconv.FormatUint(n, 10) }

@@ -20,6 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"wxbind/account"
+	"wxbind/handlers/mobile"
 	"wxbind/i18n"
 	"wxbind/models"
 	"wxbind/templates"
@@ -148,23 +149,17 @@ func (h *Handler) RequireLogin() gin.HandlerFunc {
 		seen := h.sessions.GetInt64(ctx, sessionSeen) // Unix milliseconds: the session codec takes basic types
 		idle := time.Since(time.UnixMilli(seen))
 		if seen == 0 || idle > h.idle {
-			err := account.ErrUnauthenticated
-			lang := h.sessions.GetString(ctx, sessionLang)
-			_ = h.sessions.Destroy(ctx)
-			h.keepLanguage(ctx, lang)
-			_ = c.Error(err)
+			_ = h.endSession(ctx)
 			h.toLogin(c)
 			return
 		}
-		if idle > seenRefresh {
+		if idle > min(seenRefresh, h.idle/2) { // a short idle timeout must still be kept alive by use
 			h.sessions.Put(ctx, sessionSeen, time.Now().UnixMilli())
 		}
 		acct, err := h.accounts.ConsoleAccount(ctx, id, h.sessions.GetString(ctx, sessionStamp))
 		switch {
 		case errors.Is(err, account.ErrUnauthenticated):
-			lang := h.sessions.GetString(ctx, sessionLang)
-			_ = h.sessions.Destroy(ctx)
-			h.keepLanguage(ctx, lang)
+			_ = h.endSession(ctx)
 			h.toLogin(c)
 			return
 		case errors.Is(err, account.ErrNoConsoleAccess):
@@ -176,7 +171,7 @@ func (h *Handler) RequireLogin() gin.HandlerFunc {
 			return
 		}
 		c.Set(userKey, templates.ConsoleUser{ID: acct.ID, Username: acct.Username, Role: acct.Role, IsAdmin: acct.Role == models.RoleAdmin})
-		c.Set("user_id", acct.ID)
+		c.Set(mobile.UserIDKey, acct.ID) // for the access log
 		c.Next()
 	}
 }
@@ -193,12 +188,16 @@ func (h *Handler) RequireAdmin() gin.HandlerFunc {
 	}
 }
 
-// keepLanguage puts a language choice back into a session that was just ended, so logging out
-// does not switch the console's language.
-func (h *Handler) keepLanguage(ctx context.Context, lang string) {
+// endSession ends the console session but keeps the language the person chose.
+func (h *Handler) endSession(ctx context.Context) error {
+	lang := h.sessions.GetString(ctx, sessionLang)
+	if err := h.sessions.Destroy(ctx); err != nil {
+		return err
+	}
 	if lang != "" {
 		h.sessions.Put(ctx, sessionLang, lang)
 	}
+	return nil
 }
 
 // toLogin redirects to the login page, remembering where a GET was going.
@@ -289,7 +288,6 @@ func (h *Handler) redirectError(c *gin.Context, to string, err error) {
 // forbidden answers 403 with a page that says why.
 func (h *Handler) forbidden(c *gin.Context, why string) {
 	p := h.page(c, "console.forbidden.title", "")
-	p.Status = http.StatusForbidden
 	h.render(c, http.StatusForbidden, templates.MessagePage(p, templates.MessageView{Heading: h.tr(c).T("console.forbidden.heading"), Msg: why, BackURL: "/admin/"}))
 	c.Abort()
 }
@@ -297,7 +295,6 @@ func (h *Handler) forbidden(c *gin.Context, why string) {
 // notFound answers 404 with a page; whatKey is the catalog message saying what is missing.
 func (h *Handler) notFound(c *gin.Context, whatKey string) {
 	p := h.page(c, "console.not_found.title", "")
-	p.Status = http.StatusNotFound
 	tr := h.tr(c)
 	h.render(c, http.StatusNotFound, templates.MessagePage(p, templates.MessageView{Heading: tr.T("console.not_found.heading"), Msg: tr.T(whatKey), BackURL: "/admin/users"}))
 	c.Abort()
@@ -315,7 +312,6 @@ func (h *Handler) fail(c *gin.Context, err error) {
 		status, msgKey = http.StatusServiceUnavailable, "console.error.timeout"
 	}
 	p := h.page(c, "console.error.title", "")
-	p.Status = status
 	tr := h.tr(c)
 	h.render(c, status, templates.MessagePage(p, templates.MessageView{Heading: tr.T("console.error.heading"), Msg: tr.T(msgKey), BackURL: "/admin/"}))
 	c.Abort()

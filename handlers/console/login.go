@@ -64,12 +64,10 @@ func (h *Handler) Logout(c *gin.Context) {
 		}
 		h.accounts.ConsoleLogout(ctx, a)
 	}
-	lang := h.sessions.GetString(ctx, sessionLang)
-	if err := h.sessions.Destroy(ctx); err != nil {
+	if err := h.endSession(ctx); err != nil {
 		h.fail(c, err)
 		return
 	}
-	h.keepLanguage(ctx, lang)
 	c.Redirect(http.StatusSeeOther, "/admin/login")
 }
 

@@ -51,3 +51,18 @@ func TestIdleSessionEnds(t *testing.T) {
 	time.Sleep(2500 * time.Millisecond)
 	mustRedirect(t, "idle session", b.get("/admin/users"), "/admin/login?next=%2Fadmin%2Fusers")
 }
+
+// TestUseKeepsSessionAlive: requests spaced under the idle timeout keep a session open well past
+// it — the idle clock is refreshed by use, also when the timeout is shorter than a minute.
+func TestUseKeepsSessionAlive(t *testing.T) {
+	app := webtest.Start(t, webtest.Options{ConsoleIdleTimeout: 2 * time.Second})
+	app.CreateAccount(t, "busy", "busy-password", "staff")
+	b := newBrowser(t, app)
+	b.login("busy", "busy-password")
+	for range 5 { // 5 × 1.2 s = 6 s, three idle timeouts
+		time.Sleep(1200 * time.Millisecond)
+		if p := b.get("/admin/users"); p.Status != http.StatusOK {
+			t.Fatalf("a session in use was ended: %d %q", p.Status, p.Location)
+		}
+	}
+}

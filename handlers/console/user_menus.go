@@ -35,7 +35,7 @@ func (h *Handler) SetUserMenus(c *gin.Context) {
 		h.refuseMenus(c, []uint64{id}, err)
 		return
 	}
-	h.redirect(c, userURLOf(id), "console.flash.menus_saved", nil)
+	h.redirect(c, templates.UserURL(id), "console.flash.menus_saved", nil)
 }
 
 // BulkMenus shows the checkbox tree for the users selected in the list (user_id values).
@@ -106,7 +106,7 @@ func (h *Handler) renderUserMenus(c *gin.Context, status int, accountIDs []uint6
 		for _, id := range mine {
 			checked[id] = true
 		}
-		v.Action = userURLOf(accts[0].ID) + "/menus"
+		v.Action = templates.UserURL(accts[0].ID) + "/menus"
 	} else {
 		v.Action = "/admin/users/menus"
 		for _, a := range accts {

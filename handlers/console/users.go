@@ -133,7 +133,7 @@ func (h *Handler) CreateUser(c *gin.Context) {
 		h.render(c, http.StatusUnprocessableEntity, templates.NewUserPage(h.page(c, "console.new_user.title", "users"), v))
 		return
 	}
-	h.redirect(c, userURLOf(a.ID), "console.flash.account_created", map[string]any{"Username": a.Username})
+	h.redirect(c, templates.UserURL(a.ID), "console.flash.account_created", map[string]any{"Username": a.Username})
 }
 
 // UpdateUser edits name, role and status.
@@ -149,7 +149,7 @@ func (h *Handler) UpdateUser(c *gin.Context) {
 		h.refuseOnUserPage(c, id, err)
 		return
 	}
-	h.redirect(c, userURLOf(id), "console.flash.account_saved", nil)
+	h.redirect(c, templates.UserURL(id), "console.flash.account_saved", nil)
 }
 
 // ResetPassword sets a new password, ending the account's sessions and tokens.
@@ -163,7 +163,7 @@ func (h *Handler) ResetPassword(c *gin.Context) {
 		h.refuseOnUserPage(c, id, err)
 		return
 	}
-	h.redirect(c, userURLOf(id), "console.flash.password_changed", nil)
+	h.redirect(c, templates.UserURL(id), "console.flash.password_changed", nil)
 }
 
 // Unbind ends the account's WeChat binding by the mobile unbind's own rule.
@@ -178,10 +178,10 @@ func (h *Handler) Unbind(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
-		h.redirectError(c, userURLOf(id), err)
+		h.redirectError(c, templates.UserURL(id), err)
 		return
 	}
-	h.redirect(c, userURLOf(id), "console.flash.unbound", nil)
+	h.redirect(c, templates.UserURL(id), "console.flash.unbound", nil)
 }
 
 // refuseOnUserPage shows the account page again with the reason, or fails.
@@ -261,5 +261,3 @@ func deref(s *string) string {
 	}
 	return *s
 }
-
-func userURLOf(id uint64) string { return "/admin/users/" + itoaU(id) }
