@@ -81,12 +81,9 @@ func (u *UserData) sessionOf(ctx context.Context, p Principal) (models.WechatIde
 	if err != nil {
 		return ident, "", err
 	}
-	if ident.SessionKeySealed == "" {
-		return ident, "", ErrSessionKeyMissing
-	}
 	key, err := u.s.SessionKey(ident)
 	if err != nil {
-		// Sealed under another SECRET_KEY: the user must log in again to store a fresh one.
+		// None stored, or sealed under another SECRET_KEY: the user must log in again.
 		return ident, "", fmt.Errorf("%w: %v", ErrSessionKeyMissing, err)
 	}
 	return ident, key, nil
@@ -200,11 +197,8 @@ func (u *UserData) PhoneByCode(ctx context.Context, p Principal, code string, ac
 	if len(code) > MaxPhoneCodeLen {
 		return PhoneNumber{}, invalid("code", "the getPhoneNumber code is longer than %d characters", MaxPhoneCodeLen)
 	}
-	ident, err := u.s.store.IdentityByID(ctx, p.IdentityID)
-	if err != nil {
-		return PhoneNumber{}, err
-	}
-	phone, err := u.s.wechat.PhoneNumber(ctx, code, ident.OpenID)
+	// The openid came with the login check, so WeChat can tell the code is this user's.
+	phone, err := u.s.wechat.PhoneNumber(ctx, code, p.User.OpenID)
 	if err != nil {
 		return PhoneNumber{}, wechatDataError(err, ErrPhoneCodeRejected)
 	}

@@ -240,7 +240,7 @@ type ActiveLogin struct {
 	PhoneCountryCode string
 	Nickname         string
 	AvatarURL        string
-	OpenID           string
+	OpenID           string `gorm:"column:openid"`
 }
 
 // ActiveLoginByTokenHash finds a token that is unrevoked, unexpired and whose account is active,

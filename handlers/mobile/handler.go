@@ -20,7 +20,11 @@ type Handler struct {
 }
 
 // New builds the handler over the account rules.
-func New(accounts *account.Service) *Handler { return &Handler{accounts: accounts} }
+func New(accounts *account.Service) *Handler {
+	// Until WithUserData says where avatars go, the user-data rules run without avatar storage.
+	d, _ := account.NewUserData(accounts, account.UserDataConfig{}) // no folder: cannot fail
+	return &Handler{accounts: accounts, userData: d}
+}
 
 // actor is the audit identity of a mini-program request.
 func actor(c *gin.Context) account.Actor {

@@ -115,6 +115,9 @@ func TestInfoProfileLogoutUnbind(t *testing.T) {
 				t.Fatalf("userInfo lacks %q: %v", k, u)
 			}
 		}
+		if u["openId"] != wechattest.OpenID("olga-phone") || u["username"] != "olga" || u["userId"] != float64(acct.ID) {
+			t.Fatalf("userInfo must describe the logged-in user: %v", u)
+		}
 
 		for _, s := range []scenario{
 			{name: "profile nothing", method: "POST", path: "/mobileApi/user/profile", body: map[string]any{}, headers: []string{"token", tokenA}, wantStatus: 400},

@@ -18,18 +18,11 @@ const MaxAvatarUploadBytes = account.MaxAvatarBytes + 64<<10
 // publicURL (e.g. https://api.example.com) starts the URLs of uploaded avatars; empty means
 // the scheme and host the request came to.
 func (h Handler) WithUserData(d *account.UserData, publicURL string) *Handler {
-	h.userData = d
+	if d != nil {
+		h.userData = d
+	}
 	h.publicURL = strings.TrimRight(publicURL, "/")
 	return &h
-}
-
-// data is the user-data rules; without WithUserData, a set without avatar storage.
-func (h *Handler) data() *account.UserData {
-	if h.userData != nil {
-		return h.userData
-	}
-	d, _ := account.NewUserData(h.accounts, account.UserDataConfig{}) // no folder: cannot fail
-	return d
 }
 
 // phoneRequest is POST /mobileApi/user/phone's body: a getPhoneNumber code, or a legacy
@@ -53,9 +46,9 @@ func (h *Handler) Phone(c *gin.Context) {
 	)
 	switch {
 	case trimmed(req.Code) != "":
-		n, err = h.data().PhoneByCode(c.Request.Context(), p, trimmed(req.Code), actor(c))
+		n, err = h.userData.PhoneByCode(c.Request.Context(), p, trimmed(req.Code), actor(c))
 	case req.EncryptedData != "" || req.IV != "":
-		n, err = h.data().PhoneFromEncryptedData(c.Request.Context(), p, trimmed(req.EncryptedData), trimmed(req.IV), actor(c))
+		n, err = h.userData.PhoneFromEncryptedData(c.Request.Context(), p, trimmed(req.EncryptedData), trimmed(req.IV), actor(c))
 	default:
 		badRequest(c, http.StatusBadRequest, "invalid_code", "phone_code_missing")
 		return
@@ -70,7 +63,7 @@ func (h *Handler) Phone(c *gin.Context) {
 // CheckSession answers GET /mobileApi/user/checkSession.
 func (h *Handler) CheckSession(c *gin.Context) {
 	p, _ := principal(c)
-	valid, err := h.data().CheckSession(c.Request.Context(), p)
+	valid, err := h.userData.CheckSession(c.Request.Context(), p)
 	if err != nil {
 		fail(c, err)
 		return
@@ -86,7 +79,7 @@ func (h *Handler) Avatar(c *gin.Context) {
 		return
 	}
 	p, _ := principal(c)
-	info, err := h.data().SetAvatar(c.Request.Context(), p, data, h.publicBase(c))
+	info, err := h.userData.SetAvatar(c.Request.Context(), p, data, h.publicBase(c))
 	if err != nil {
 		fail(c, err)
 		return
@@ -153,7 +146,7 @@ func (h *Handler) publicBase(c *gin.Context) string {
 // browser from treating it as anything but an image.
 func (h *Handler) ServeAvatar(c *gin.Context) {
 	c.Header("X-Content-Type-Options", "nosniff")
-	a, err := h.data().OpenAvatar(c.Param("name"))
+	a, err := h.userData.OpenAvatar(c.Param("name"))
 	if err != nil {
 		c.String(http.StatusNotFound, "404 page not found")
 		return
