@@ -4,11 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 )
 
@@ -43,7 +43,7 @@ func startPrivateMariaDB(ctx context.Context, bufferPool, tmp string) (*privateM
 	if err != nil {
 		return nil, err
 	}
-	_, port, _ := splitPort(addr)
+	_, port, _ := net.SplitHostPort(addr)
 	proc, err := startProcess(ctx, daemon, []string{"--no-defaults", "--datadir=" + filepath.Join(dir, "data"), "--user=" + user,
 		"--port=" + port, "--bind-address=127.0.0.1", "--socket=" + filepath.Join(dir, "sock"), "--skip-log-bin",
 		"--innodb-buffer-pool-size=" + bufferPool, "--max-connections=300",
@@ -69,16 +69,4 @@ func startPrivateMariaDB(ctx context.Context, bufferPool, tmp string) (*privateM
 	}
 }
 
-func (m *privateMariaDB) stop() {
-	m.proc.cmd.Process.Signal(syscall.SIGTERM)
-	m.proc.stop()
-}
-
-func splitPort(addr string) (string, string, error) {
-	for i := len(addr) - 1; i >= 0; i-- {
-		if addr[i] == ':' {
-			return addr[:i], addr[i+1:], nil
-		}
-	}
-	return "", "", fmt.Errorf("no port in %q", addr)
-}
+func (m *privateMariaDB) stop() { m.proc.stop() }

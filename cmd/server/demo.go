@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -91,7 +90,7 @@ func demoIdentity(cfg config) (appid string, openid func(n int) string, loginCod
 		func(n int) string { return "demo:" + strconv.Itoa(n) }
 }
 
-func demo(ctx context.Context, cfg config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
+func demo(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	n := fs.Int("accounts", 0, fmt.Sprintf("how many demo accounts the database should hold (1–%d)", demoMaxAccounts))

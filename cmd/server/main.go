@@ -77,7 +77,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return userAdd(ctx, cfg, log, args[1:], stdin, stdout)
 	case "demo":
-		return demo(ctx, cfg, log, args, stdout, stderr)
+		return demo(ctx, cfg, args, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
