@@ -2,14 +2,7 @@ package account
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hkdf"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
-	"fmt"
 	"time"
 
 	"wxbind/models"
@@ -21,7 +14,7 @@ import (
 // hand it out. It implements wechat.TokenCache.
 type AccessTokenCache struct {
 	store *models.Store
-	aead  cipher.AEAD
+	sealer
 }
 
 var _ wechat.TokenCache = (*AccessTokenCache)(nil)
@@ -31,22 +24,11 @@ func NewAccessTokenCache(store *models.Store, secretKey string) (*AccessTokenCac
 	if store == nil {
 		return nil, errors.New("account: access token cache needs a Store")
 	}
-	if len(secretKey) < MinSecretKeyLen {
-		return nil, fmt.Errorf("SECRET_KEY must be at least %d characters", MinSecretKeyLen)
-	}
-	key, err := hkdf.Key(sha256.New, []byte(secretKey), nil, "wxbind access_token seal v1", 32)
+	sealed, err := newSealer(secretKey, "wxbind access_token seal v1")
 	if err != nil {
 		return nil, err
 	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &AccessTokenCache{store: store, aead: aead}, nil
+	return &AccessTokenCache{store: store, sealer: sealed}, nil
 }
 
 func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
@@ -84,23 +66,4 @@ func (c *AccessTokenCache) SaveToken(ctx context.Context, appid, holder string, 
 // ReleaseLease implements wechat.TokenCache.
 func (c *AccessTokenCache) ReleaseLease(ctx context.Context, appid, holder string) error {
 	return c.store.ReleaseAccessTokenLease(ctx, appid, holder)
-}
-
-func (c *AccessTokenCache) seal(token, appid string) string {
-	nonce := make([]byte, c.aead.NonceSize())
-	rand.Read(nonce)
-	return base64.RawStdEncoding.EncodeToString(c.aead.Seal(nonce, nonce, []byte(token), []byte(appid)))
-}
-
-func (c *AccessTokenCache) open(sealed, appid string) (string, error) {
-	raw, err := base64.RawStdEncoding.DecodeString(sealed)
-	n := c.aead.NonceSize()
-	if err != nil || len(raw) < n {
-		return "", errors.New("sealed access_token is malformed")
-	}
-	plain, err := c.aead.Open(nil, raw[:n], raw[n:], []byte(appid))
-	if err != nil {
-		return "", errors.New("sealed access_token does not open under SECRET_KEY")
-	}
-	return string(plain), nil
 }
