@@ -39,17 +39,6 @@ func (s *Store) SetIdentityUnionID(ctx context.Context, identityID uint64, union
 		Updates(map[string]any{"unionid": unionid, "updated_at": now}).Error
 }
 
-// IdentitiesByUnionID lists the identities of one open-platform user, across appids, newest
-// first; at most limit of them.
-func (s *Store) IdentitiesByUnionID(ctx context.Context, unionid string, limit int) ([]WechatIdentity, error) {
-	var ids []WechatIdentity
-	if unionid == "" {
-		return ids, nil
-	}
-	err := s.db.WithContext(ctx).Where("unionid = ?", unionid).Order("id DESC").Limit(limit).Find(&ids).Error
-	return ids, err
-}
-
 // ---- access_token cache
 
 // AccessToken loads appid's cached token; ErrNotFound when none was ever stored.

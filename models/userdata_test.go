@@ -145,9 +145,9 @@ func TestConsoleSearchFindsUnionID(t *testing.T) {
 		if idents, _ := store.ListIdentities(ctx, models.IdentityFilter{AppID: "another-app", Query: "ocMv"}); len(idents) != 0 {
 			t.Fatalf("another appid's search found %d identities", len(idents))
 		}
-		byUnion, err := store.IdentitiesByUnionID(ctx, "ocMvOTHER", 10)
+		byUnion, err := store.ListIdentities(ctx, models.IdentityFilter{AppID: "wxapp", Query: "ocMvOTHER"})
 		if err != nil || len(byUnion) != 1 || byUnion[0].OpenID != "o-other" {
-			t.Fatalf("IdentitiesByUnionID: %+v %v", byUnion, err)
+			t.Fatalf("identity by its whole unionid: %+v %v", byUnion, err)
 		}
 	})
 }

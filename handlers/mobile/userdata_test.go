@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"wxbind/models"
 	"wxbind/models/modelstest"
 	"wxbind/web"
 	"wxbind/web/webtest"
@@ -97,7 +98,8 @@ func TestUserDataFlow(t *testing.T) {
 		if r.Code() != 1 || r.Body["userInfo"].(map[string]any)["nickName"] != "Alice (legacy)" {
 			t.Fatalf("profile by encryptedData: %d %s", r.Status, r.Raw)
 		}
-		idents, err := app.Store.IdentitiesByUnionID(context.Background(), "union-from-encrypted-data", 10)
+		// stored, and found by the console's search
+		idents, err := app.Store.ListIdentities(context.Background(), models.IdentityFilter{AppID: app.Accounts.AppID(), Query: "union-from-encrypted-data"})
 		if err != nil || len(idents) != 1 || idents[0].OpenID != wechattest.OpenID("alice-phone") {
 			t.Fatalf("unionid from encrypted data not stored/searchable: %v %v", idents, err)
 		}
