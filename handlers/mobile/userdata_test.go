@@ -570,6 +570,10 @@ func TestUserDataRateLimitPerAccount(t *testing.T) {
 	if app.WeChat.CallsTo(wechattest.PathCheckSession) != calls {
 		t.Fatal("a refused call still reached WeChat")
 	}
+	// the avatar upload spends the same budget
+	if r := upload(t, app, gus, "a.png", []byte("not read: refused before")); r.Status != 429 || r.String("reason") != "rate_limited" {
+		t.Fatalf("avatar past the budget: want 429 rate_limited, got %d %s", r.Status, r.Raw)
+	}
 	if r := app.Authed(t, http.MethodGet, "/mobileApi/user/checkSession", hal, nil); r.Code() != 1 {
 		t.Fatalf("another account from the same address: %d %s", r.Status, r.Raw)
 	}
