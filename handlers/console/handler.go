@@ -100,8 +100,7 @@ func New(accounts *account.Service, store *models.Store, sessions *scs.SessionMa
 // refusals by earlier middleware included. Use it first in the console's group.
 func (h *Handler) Language() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		chosen := h.sessions.GetString(c.Request.Context(), sessionLang)
-		c.Set(i18n.ContextKey, h.cat.In(h.cat.ForConsole(c.Request, chosen)))
+		h.tr(c)
 		c.Next()
 	}
 }
@@ -115,7 +114,7 @@ func (h *Handler) SetLanguage(c *gin.Context) {
 		}
 	}
 	next := c.PostForm("next")
-	if (next == "/admin/login" || strings.HasPrefix(next, "/admin/login?")) && !strings.ContainsAny(next, "\\\r\n") {
+	if (next == "/admin/login" || strings.HasPrefix(next, "/admin/login?")) && consolePath(next) {
 		c.Redirect(http.StatusSeeOther, next) // the login form checks its own next= again
 		return
 	}

@@ -74,9 +74,13 @@ func (h *Handler) Logout(c *gin.Context) {
 // safeNext keeps a post-login destination only when it is a console path on this site, so the
 // login form cannot be used to send someone elsewhere.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/admin/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") ||
-		strings.HasPrefix(next, "/admin/login") {
+	if !consolePath(next) || strings.HasPrefix(next, "/admin/login") {
 		return "/admin/"
 	}
 	return next
+}
+
+// consolePath reports whether p is a path under /admin/ on this site, safe to redirect to.
+func consolePath(p string) bool {
+	return strings.HasPrefix(p, "/admin/") && !strings.ContainsAny(p, "\\\r\n")
 }
