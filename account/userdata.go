@@ -30,7 +30,6 @@ var (
 	ErrOpenDataOtherUser  = errors.New("encrypted data is about another WeChat user")
 	ErrSignatureInvalid   = errors.New("rawData signature does not match")
 	ErrPhoneCodeRejected  = errors.New("wechat rejected the phone code")
-	ErrWeChatQuota        = errors.New("wechat quota reached")
 	ErrWeChatBusy         = errors.New("wechat could not answer")
 	ErrWeChatRefused      = errors.New("wechat refused the request")
 	ErrWeChatNotSetUp     = errors.New("wechat refused our appid, secret or server IP")
@@ -274,10 +273,10 @@ func wechatDataError(err error, codeErr error) error {
 	case wechat.KindInvalidCode:
 		return fmt.Errorf("%w: %w", codeErr, err)
 	case wechat.KindRateLimited:
-		return fmt.Errorf("%w: %w", ErrWeChatQuota, err)
+		return fmt.Errorf("%w: %w", ErrWeChatRateLimited, err)
 	case wechat.KindBadCredentials, wechat.KindAccessToken:
 		return fmt.Errorf("%w: %w", ErrWeChatNotSetUp, err)
-	case wechat.KindRiskyUser, wechat.KindBadSignature:
+	case wechat.KindRiskyUser:
 		return fmt.Errorf("%w: %w", ErrWeChatRefused, err)
 	case wechat.KindBusy:
 		return fmt.Errorf("%w: %w", ErrWeChatBusy, err)

@@ -52,7 +52,6 @@ const (
 	KindBusy                // WeChat's own system error: try again
 	KindBadCredentials      // our appid or secret is wrong: the operator must fix config
 	KindAccessToken         // the access_token is invalid or expired: refresh it and retry once
-	KindBadSignature        // checksession: the signature (so the session_key) is not current
 )
 
 // Error is an errcode WeChat answered with.
@@ -81,8 +80,6 @@ func (e *Error) Kind() Kind {
 		return KindBadCredentials
 	case 40001, 42001, 40014:
 		return KindAccessToken
-	case 87009:
-		return KindBadSignature
 	}
 	return KindOther
 }

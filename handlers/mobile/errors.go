@@ -62,7 +62,6 @@ var failures = []failure{
 	{account.ErrOpenDataOtherUser, http.StatusBadRequest, CodeFailed, "openid_mismatch", "data_other_user"},
 	{account.ErrSignatureInvalid, http.StatusBadRequest, CodeFailed, "signature_invalid", ""},
 	{account.ErrPhoneCodeRejected, http.StatusBadRequest, CodeFailed, "phone_code_invalid", ""},
-	{account.ErrWeChatQuota, http.StatusTooManyRequests, CodeFailed, "wechat_rate_limited", ""},
 	{account.ErrWeChatBusy, http.StatusFailedDependency, CodeFailed, "wechat_busy", ""},
 	{account.ErrWeChatRefused, http.StatusFailedDependency, CodeFailed, "wechat_refused", ""},
 	{account.ErrWeChatNotSetUp, http.StatusFailedDependency, CodeFailed, "wechat_misconfigured", ""},
