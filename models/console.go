@@ -192,9 +192,12 @@ func (s *Store) MenuIDsOfAccount(ctx context.Context, accountID uint64) ([]uint6
 	return ids, err
 }
 
-// ClearAccountMenus removes every menu assignment of the account.
-func (s *Store) ClearAccountMenus(ctx context.Context, accountID uint64) error {
-	return s.db.WithContext(ctx).Where("account_id = ?", accountID).Delete(&AccountMenu{}).Error
+// ClearAccountMenus removes every menu assignment of the accounts.
+func (s *Store) ClearAccountMenus(ctx context.Context, accountIDs ...uint64) error {
+	if len(accountIDs) == 0 {
+		return nil
+	}
+	return s.db.WithContext(ctx).Where("account_id IN ?", accountIDs).Delete(&AccountMenu{}).Error
 }
 
 // CountMenusByIDs counts how many of ids are menus, to refuse an assignment of one that is not.

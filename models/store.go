@@ -328,14 +328,22 @@ func (s *Store) CreateMenu(ctx context.Context, m *Menu) error {
 
 // AssignMenus adds menus to the account, keeping those it has.
 func (s *Store) AssignMenus(ctx context.Context, accountID uint64, menuIDs ...uint64) error {
-	if len(menuIDs) == 0 {
+	return s.AssignMenusToAccounts(ctx, []uint64{accountID}, menuIDs)
+}
+
+// AssignMenusToAccounts adds every menu to every account, keeping what they have, in batched
+// inserts.
+func (s *Store) AssignMenusToAccounts(ctx context.Context, accountIDs, menuIDs []uint64) error {
+	rows := make([]AccountMenu, 0, len(accountIDs)*len(menuIDs))
+	for _, a := range accountIDs {
+		for _, m := range menuIDs {
+			rows = append(rows, AccountMenu{AccountID: a, MenuID: m})
+		}
+	}
+	if len(rows) == 0 {
 		return nil
 	}
-	rows := make([]AccountMenu, len(menuIDs))
-	for i, id := range menuIDs {
-		rows[i] = AccountMenu{AccountID: accountID, MenuID: id}
-	}
-	return translate(s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error)
+	return translate(s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&rows, 1000).Error)
 }
 
 // AccountHasMenuCode reports whether a visible menu with code is assigned to the account.
@@ -353,4 +361,12 @@ func (s *Store) AccountHasMenuCode(ctx context.Context, accountID uint64, code s
 // AddAuditEntry appends to the audit log.
 func (s *Store) AddAuditEntry(ctx context.Context, e *AuditEntry) error {
 	return s.db.WithContext(ctx).Create(e).Error
+}
+
+// AddAuditEntries appends many entries in batched inserts.
+func (s *Store) AddAuditEntries(ctx context.Context, es []AuditEntry) error {
+	if len(es) == 0 {
+		return nil
+	}
+	return s.db.WithContext(ctx).CreateInBatches(&es, 500).Error
 }

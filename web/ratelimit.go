@@ -42,7 +42,7 @@ var DefaultRateLimits = RateLimits{
 	UserData:     Rate{PerSecond: 0.2, Burst: 10},
 }
 
-// keyedLimiter keeps a token bucket per client address, forgetting idle ones.
+// keyedLimiter keeps a token bucket per key (a client address, an account), forgetting idle ones.
 type keyedLimiter struct {
 	rate    Rate
 	mu      sync.Mutex
