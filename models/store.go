@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
@@ -32,25 +33,42 @@ func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
 func (s *Store) DB() *gorm.DB { return s.db }
 
 // Transaction runs fn in one database transaction; fn's error rolls it back. When InnoDB picks
-// the transaction as a deadlock victim (concurrent binds can), fn runs again on a fresh
-// transaction, up to three times: fn must not have effects outside the database.
+// the transaction as a deadlock victim (concurrent binds can), or TiDB reports a lost write
+// conflict, fn runs again on a fresh transaction, up to three times: fn must not have effects
+// outside the database.
 func (s *Store) Transaction(ctx context.Context, fn func(tx *Store) error) error {
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			return fn(&Store{db: tx, inTx: true})
 		})
-		if !isDeadlock(err) || ctx.Err() != nil {
+		if !isRetryable(err) || ctx.Err() != nil {
 			return err
 		}
 	}
 	return err
 }
 
-// isDeadlock reports MySQL's "Deadlock found when trying to get lock".
-func isDeadlock(err error) bool {
+// isRetryable reports an error after which the database has rolled the statement's transaction
+// back and running it again can succeed: MySQL's deadlock, and TiDB's answers to a lost write
+// conflict, which its documentation calls safe to retry as a whole.
+func isRetryable(err error) bool {
 	var me *gomysql.MySQLError
-	return errors.As(err, &me) && me.Number == 1213
+	if !errors.As(err, &me) {
+		return false
+	}
+	switch me.Number {
+	case 1213, // deadlock (MySQL, MariaDB, TiDB)
+		8002, // TiDB: SELECT FOR UPDATE met a write conflict at commit
+		8005, // TiDB: write conflict, txnStartTS is stale
+		8022, // TiDB: KV error safe to retry
+		8028, // TiDB: the schema changed during the transaction
+		9007: // TiDB: write conflict in TiKV
+		return true
+	case 1105: // TiDB's generic error; a pessimistic statement that kept losing its lock
+		return strings.Contains(me.Message, "pessimistic lock retry limit reached")
+	}
+	return false
 }
 
 // Ping checks that the database answers.
@@ -142,8 +160,9 @@ func (s *Store) UpsertIdentity(ctx context.Context, appid, openid, unionid, seal
 		err = q.Create(&r).Error
 		// Two checkBinds of one bound user at once: this upsert can deadlock with the other's
 		// login transaction (which holds the row shared through the login token's foreign key).
-		// On its own the statement is idempotent, so InnoDB's victim simply runs it again.
-		if !isDeadlock(err) || s.inTx || attempt == 10 {
+		// On its own the statement is idempotent, so InnoDB's victim simply runs it again; so
+		// does the loser of TiDB's write conflict (1105 "pessimistic lock retry limit reached").
+		if !isRetryable(err) || s.inTx || attempt == 10 {
 			break
 		}
 		// A short, random pause, so that the same two do not collide again at once.
