@@ -45,8 +45,8 @@ async function checkBind() {
   }
 }
 
-// login is what the app does on launch: checkBind, and when not bound, the login page.
-async function login() {
+// loginOnce is checkBind, and when not bound, the login page.
+async function loginOnce() {
   const result = await checkBind();
   if (!result.bound) {
     wx.reLaunch({ url: LOGIN_PAGE });
@@ -54,25 +54,54 @@ async function login() {
   return result;
 }
 
-// relogin is login shared by every request that met a 401 at the same moment, so a burst of
-// them costs one wx.login and one checkBind.
+// One login at a time, shared by whoever asks while it runs: the launch, a page opened by
+// reLaunch, and every request that met a 401 at the same moment (a burst of them costs one
+// wx.login and one checkBind). Once it settles, the answer lives in storage (session.js).
 let inFlight = null;
-function relogin() {
+
+// login is what the app does on launch (and what "Try again" and unbind do): one shared
+// checkBind, and when not bound, the login page.
+function login() {
   if (!inFlight) {
-    session.clear();
-    inFlight = login().finally(() => { inFlight = null; });
+    inFlight = loginOnce().finally(() => { inFlight = null; });
   }
   return inFlight;
 }
 
+// state is the login as every page should see it: the running login's answer if one is
+// under way, else the stored token's user, else a fresh login. A page opened by reLaunch
+// after bind thus sees the new token, not the launch's stale "not bound".
+function state() {
+  if (inFlight) {
+    return inFlight;
+  }
+  if (session.token()) {
+    return Promise.resolve({ bound: true, userInfo: session.userInfo(), menuList: session.menuList() });
+  }
+  return login();
+}
+
+// relogin forgets the dead token and logs in again, once for every caller that asks
+// while it runs.
+function relogin() {
+  if (!inFlight) {
+    session.clear();
+  }
+  return login();
+}
+
 // bind sends the login page's username and password with the kept bindTicket. On success
 // the user is logged in. A ticket that expired or was used is replaced by a fresh checkBind,
-// so the user just taps again.
+// so the user just taps again. Each call makes at most one checkBind before it binds, so a
+// server that keeps answering "bound" cannot send it round in circles.
 async function bind(username, password, profile) {
-  const pending = session.pending();
+  let pending = session.pending();
   if (!pending || !pending.bindTicket) {
-    await checkBind();
-    return bind(username, password, profile);
+    const result = await checkBind();
+    if (result.bound) {
+      return result; // bound meanwhile (on another device): logged in now
+    }
+    pending = session.pending();
   }
   const data = Object.assign({ bindTicket: pending.bindTicket, openId: pending.openId, username, password }, profile || {});
   const { status, body } = await send({ url: '/mobileApi/user/bind', method: 'POST', data });
@@ -81,10 +110,20 @@ async function bind(username, password, profile) {
     return { bound: true, userInfo: body.userInfo, menuList: body.menuList };
   }
   const err = new ApiError({ code: body ? body.code : 0, msg: body && body.msg, reason: body && body.reason, status });
+  if (err.reason === 'wechat_already_bound') {
+    // This WeChat user bound meanwhile on another device (PC WeChat, say): the ticket is
+    // useless, and checkBind now answers 1 with that account's login.
+    session.clearPending();
+    const result = await checkBind();
+    if (result.bound) {
+      return result;
+    }
+    throw err;
+  }
   if (/^ticket_/.test(err.reason) || err.reason === 'openid_mismatch') {
     await checkBind().catch(() => {});
   }
   throw err;
 }
 
-module.exports = { login, relogin, checkBind, bind, LOGIN_PAGE };
+module.exports = { login, state, relogin, checkBind, bind, LOGIN_PAGE };

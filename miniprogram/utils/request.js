@@ -16,8 +16,7 @@ class ApiError extends Error {
   }
 }
 
-function authHeader() {
-  const token = session.token();
+function authHeader(token) {
   return token ? { Authorization: 'Bearer ' + token } : {};
 }
 
@@ -67,18 +66,24 @@ function toError(status, body) {
 }
 
 // withLogin runs call with the current token; on 401 it logs in again once and repeats it.
+// A 401 for a token that was replaced meanwhile (another request already logged in again)
+// just repeats the call with the new one.
 async function withLogin(call, retried) {
-  const { status, body } = await call(authHeader());
+  const sent = session.token();
+  const { status, body } = await call(authHeader(sent));
   if (body && body.code === 1) {
     return body;
   }
   if (body && body.code === 401 && !retried) {
-    // Lazy: auth uses this module too.
-    const auth = require('./auth');
-    const result = await auth.relogin();
-    if (!result.bound) {
-      // Not bound any more (unbound in the console, say): relogin went to the login page.
-      throw new ApiError({ code: 401, msg: body.msg, reason: 'not_bound', status });
+    const current = session.token();
+    if (!current || current === sent) {
+      // Lazy: auth uses this module too.
+      const auth = require('./auth');
+      const result = await auth.relogin();
+      if (!result.bound) {
+        // Not bound any more (unbound in the console, say): relogin went to the login page.
+        throw new ApiError({ code: 401, msg: body.msg, reason: 'not_bound', status });
+      }
     }
     return withLogin(call, true);
   }

@@ -40,6 +40,10 @@ function savePending(openId, bindTicket) {
   wx.setStorageSync(KEYS.pendingBind, { openId, bindTicket });
 }
 
+function clearPending() {
+  wx.removeStorageSync(KEYS.pendingBind);
+}
+
 function pending() {
   return wx.getStorageSync(KEYS.pendingBind) || null;
 }
@@ -52,5 +56,5 @@ function clear() {
 }
 
 module.exports = {
-  token, userInfo, menuList, saveLogin, saveUserInfo, saveMenuList, savePending, pending, clear,
+  token, userInfo, menuList, saveLogin, saveUserInfo, saveMenuList, savePending, pending, clearPending, clear,
 };

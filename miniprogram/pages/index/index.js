@@ -28,6 +28,14 @@ Page({
     return this.load();
   },
 
+  // onShow re-reads the stored user and menus: back from the profile page, the card shows
+  // the nickname and avatar just saved there.
+  onShow() {
+    if (!this.data.loading && this.data.userInfo && session.token()) {
+      this.show(session.userInfo(), session.menuList());
+    }
+  },
+
   async load() {
     const result = await getApp().whenLoggedIn();
     if (result.error) {
@@ -66,7 +74,6 @@ Page({
 
   async retry() {
     this.setData({ loading: true, failed: '' });
-    getApp().loginDone = null;
     return this.load();
   },
 

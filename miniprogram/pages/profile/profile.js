@@ -29,9 +29,11 @@ Page({
     this.setData({ nickName: e.detail.value });
   },
 
-  // WeChat's content check of a typed nickname; a rejected one is cleared by WeChat itself.
+  // WeChat's content check of a typed nickname (after blur). A rejected one must not be
+  // saved: WeChat leaves the text in the input and in data, so clear both.
   onNicknameReview(e) {
     if (e.detail && e.detail.pass === false) {
+      this.setData({ nickName: '' });
       wx.showToast({ title: 'Nickname not allowed', icon: 'none' });
     }
   },
