@@ -13,6 +13,7 @@ func (s *site) routes() error {
 	e := s.engine
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/", devtools.Home(s.deps.Sandbox, s.deps.Catalog)) // the console; in sandbox mode a page linking the simulator too
 	e.GET("/docs/openapi.yaml", devtools.OpenAPI)
 	if s.deps.Sandbox { // the simulator logs anyone in as anyone: never next to real WeChat
 		sim := devtools.NewSimulator()

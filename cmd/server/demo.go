@@ -107,7 +107,7 @@ func demo(ctx context.Context, cfg config, args []string, stdout, stderr io.Writ
 	// A batch of thousands of rows is slow by design; only errors are worth a log line here.
 	quiet := cfg
 	quiet.LogLevel = "error"
-	db, err := openDatabase(ctx, cfg, newLogger(quiet, stderr))
+	db, err := openDatabase(ctx, cfg, newLogger(quiet, stderr), newLogger(quiet, stderr))
 	if err != nil {
 		return err
 	}

@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "serve":
 		return serve(ctx, cfg, log, stderr)
 	case "migrate":
-		db, err := openDatabase(ctx, cfg, log)
+		db, err := openDatabase(ctx, cfg, log, log)
 		if err != nil {
 			return err
 		}
@@ -97,14 +97,15 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// openDatabase connects and migrates, creating DATA_DIR for SQLite.
-func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*gorm.DB, error) {
+// openDatabase connects and migrates, creating DATA_DIR for SQLite. statements logs slow and
+// failed SQL.
+func openDatabase(ctx context.Context, cfg config, log, statements *slog.Logger) (*gorm.DB, error) {
 	if cfg.DBDriver == models.DriverSQLite && !strings.Contains(cfg.DBDSN, "?") {
 		if err := os.MkdirAll(filepath.Dir(cfg.DBDSN), 0o700); err != nil {
 			return nil, err
 		}
 	}
-	db, err := models.Open(cfg.DBDriver, cfg.DBDSN, models.Options{MaxOpenConns: cfg.DBMaxOpen, Logger: log})
+	db, err := models.Open(cfg.DBDriver, cfg.DBDSN, models.Options{MaxOpenConns: cfg.DBMaxOpen, Logger: statements})
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +155,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer)
 	if err != nil {
 		return err
 	}
-	db, err := openDatabase(ctx, cfg, log)
+	db, err := openDatabase(ctx, cfg, log, log)
 	if err != nil {
 		return err
 	}
@@ -260,7 +261,8 @@ func userAdd(ctx context.Context, cfg config, log *slog.Logger, args []string, s
 	if *username == "" || *password == "" {
 		return errors.New("-username and -password (or -password-stdin) are required")
 	}
-	db, err := openDatabase(ctx, cfg, log)
+	// A taken username is this command's own answer below, not a failed statement to log.
+	db, err := openDatabase(ctx, cfg, log, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
@@ -272,6 +274,9 @@ func userAdd(ctx context.Context, cfg config, log *slog.Logger, args []string, s
 		return err
 	}
 	a, err := accounts.CreateAccount(ctx, account.NewAccount{Username: *username, Password: *password, Name: *name, Role: *role})
+	if errors.Is(err, account.ErrUsernameTaken) {
+		return fmt.Errorf("username %q is taken: choose another, or reset that account's password in the console (/admin/)", *username)
+	}
 	if err != nil {
 		return err
 	}

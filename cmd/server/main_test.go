@@ -132,7 +132,7 @@ func TestUserAddAndMigrate(t *testing.T) {
 			t.Fatalf("output: %s", out.String())
 		}
 		for args, want := range map[string]string{
-			"user add -username sam -password sam-password":              "username taken",
+			"user add -username sam -password sam-password":              "is taken",
 			"user add -username uma -password short":                     "at least 8",
 			"user add -username uma -password pw-long-enough -role root": "role",
 			"user add -username x":                                       "required",
@@ -152,6 +152,31 @@ func TestUserAddAndMigrate(t *testing.T) {
 		var a models.Account
 		if err := db.Where("username = ?", "sam").Take(&a).Error; err != nil || a.Name != "Sam 🚀" || a.Role != "staff" {
 			t.Fatalf("sam stored as %+v, %v", a, err)
+		}
+	})
+}
+
+// TestUserAddTakenUsername: adding a username that exists fails with one sentence a person
+// can act on, and the output holds no log line about the failed INSERT.
+func TestUserAddTakenUsername(t *testing.T) {
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		getenv := env(map[string]string{"DB_DRIVER": driver, "DB_DSN": modelstest.NewDSN(t, driver), "DATA_DIR": t.TempDir(), "LOG_LEVEL": "debug"})
+		ctx := context.Background()
+		add := []string{"user", "add", "-username", "alice", "-password", "correct-horse"}
+		if err := run(ctx, add, getenv, nil, io.Discard, io.Discard); err != nil {
+			t.Fatalf("user add: %v", err)
+		}
+		var out, errs bytes.Buffer
+		add[len(add)-1] = "another-horse"
+		err := run(ctx, add, getenv, nil, &out, &errs)
+		want := `username "alice" is taken: choose another, or reset that account's password in the console (/admin/)`
+		if err == nil || err.Error() != want {
+			t.Fatalf("user add with a taken username: want the error %q, got %v", want, err)
+		}
+		for _, noise := range []string{"INSERT", "SQL", "level=ERROR", "duplicate"} {
+			if strings.Contains(out.String()+errs.String(), noise) {
+				t.Errorf("the output holds %q:\n%s%s", noise, out.String(), errs.String())
+			}
 		}
 	})
 }

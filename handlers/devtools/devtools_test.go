@@ -58,3 +58,35 @@ func TestSimulatorOnlyInSandbox(t *testing.T) {
 		}
 	}
 }
+
+// TestHome: GET / sends people to the console; a sandbox server shows, in the browser's
+// language, where the simulator and the console are.
+func TestHome(t *testing.T) {
+	real := webtest.Start(t, webtest.Options{})
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noFollow.Get(real.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/admin/" {
+		t.Fatalf("GET / without sandbox: want 302 to /admin/, got %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+
+	sandbox := webtest.Start(t, webtest.Options{Sandbox: true})
+	for _, c := range []struct{ accept, lang, words string }{
+		{"", "zh-CN", "模拟器"},
+		{"en-US,en;q=0.9", "en", "simulator"},
+	} {
+		r := sandbox.Do(t, http.MethodGet, "/", nil, "Accept-Language", c.accept)
+		body := string(r.Raw)
+		if r.Status != 200 || !strings.Contains(body, `<html lang="`+c.lang+`">`) || !strings.Contains(body, c.words) {
+			t.Errorf("GET / (Accept-Language %q): want 200 in %s saying %q, got %d:\n%s", c.accept, c.lang, c.words, r.Status, body)
+		}
+		for _, link := range []string{`href="/dev/simulator"`, `href="/admin/"`} {
+			if !strings.Contains(body, link) {
+				t.Errorf("GET / (%s): no link %s", c.lang, link)
+			}
+		}
+	}
+}

@@ -48,10 +48,15 @@ func (s *Simulator) serve(c *gin.Context, name, contentType string) {
 		c.String(http.StatusInternalServerError, "simulator file missing")
 		return
 	}
-	// The page only talks to this server; inline script and style are not needed.
+	pageHeaders(c)
+	c.Data(http.StatusOK, contentType, body)
+}
+
+// pageHeaders are the simulator's and the home page's: they only talk to this server, so
+// inline script and style are not needed.
+func pageHeaders(c *gin.Context) {
 	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data: http: https:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Header("Referrer-Policy", "no-referrer")
 	c.Header("Cache-Control", "no-cache")
-	c.Data(http.StatusOK, contentType, body)
 }

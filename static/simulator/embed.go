@@ -5,7 +5,7 @@ package simulator
 
 import "embed"
 
-// Files holds index.html, sim.js and sim.css.
+// Files holds the simulator (index.html, sim.js, sim.css) and the sandbox home page (home.html).
 //
-//go:embed index.html sim.js sim.css
+//go:embed index.html home.html sim.js sim.css
 var Files embed.FS
