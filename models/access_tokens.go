@@ -18,29 +18,6 @@ type WechatAccessToken struct {
 	UpdatedAt    time.Time
 }
 
-// ---- phone numbers
-
-// SetAccountPhone stores the phone number WeChat vouched for on the account.
-func (s *Store) SetAccountPhone(ctx context.Context, accountID uint64, phone, countryCode string, now time.Time) error {
-	res := s.db.WithContext(ctx).Model(&Account{}).Where("id = ?", accountID).
-		Updates(map[string]any{"phone": phone, "phone_country_code": countryCode, "phone_updated_at": now, "updated_at": now})
-	if res.Error == nil && res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	return res.Error
-}
-
-// ---- unionid
-
-// SetIdentityUnionID records the unionid WeChat revealed for the identity (it comes with
-// decrypted user info when code2session did not give it).
-func (s *Store) SetIdentityUnionID(ctx context.Context, identityID uint64, unionid string, now time.Time) error {
-	return s.db.WithContext(ctx).Model(&WechatIdentity{}).Where("id = ?", identityID).
-		Updates(map[string]any{"unionid": unionid, "updated_at": now}).Error
-}
-
-// ---- access_token cache
-
 // AccessToken loads appid's cached token; ErrNotFound when none was ever stored.
 func (s *Store) AccessToken(ctx context.Context, appid string) (WechatAccessToken, error) {
 	var t WechatAccessToken

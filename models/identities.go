@@ -1,0 +1,194 @@
+package models
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// IdentityRow is a WeChat identity with the username it is bound to, if any.
+type IdentityRow struct {
+	WechatIdentity
+	Username *string
+}
+
+// IdentityFilter selects a page of WeChat identities, newest first.
+type IdentityFilter struct {
+	AppID    string
+	Query    string // prefix of nickname, openid, unionid or bound username
+	BeforeID uint64
+	Limit    int
+}
+
+// ListIdentities returns every WeChat identity seen, bound or not, newest first.
+func (s *Store) ListIdentities(ctx context.Context, f IdentityFilter) ([]IdentityRow, error) {
+	q := s.db.WithContext(ctx)
+	if f.Query != "" {
+		p := likePrefix(f.Query)
+		matches := s.db.Raw(`SELECT id FROM wechat_identities WHERE appid = ? AND nickname LIKE ? ESCAPE '!'
+			UNION SELECT id FROM wechat_identities WHERE appid = ? AND openid LIKE ? ESCAPE '!'
+			UNION SELECT id FROM wechat_identities WHERE unionid LIKE ? ESCAPE '!' AND appid = ?
+			UNION SELECT wi.id FROM accounts ac JOIN wechat_identities wi ON wi.account_id = ac.id
+			      WHERE wi.appid = ? AND ac.username LIKE ? ESCAPE '!'
+			UNION SELECT wi.id FROM accounts ac JOIN wechat_identities wi ON wi.account_id = ac.id
+			      WHERE wi.appid = ? AND ac.name LIKE ? ESCAPE '!'`,
+			f.AppID, p, f.AppID, p, p, f.AppID, f.AppID, p, f.AppID, p)
+		q = q.Table("(?) AS m", matches).Joins("JOIN wechat_identities w ON w.id = m.id")
+	} else {
+		q = q.Table("wechat_identities AS w")
+	}
+	q = q.Select("w.*, a.username").
+		Joins("LEFT JOIN accounts a ON a.id = w.account_id").
+		Where("w.appid = ?", f.AppID)
+	if f.BeforeID > 0 {
+		q = q.Where("w.id < ?", f.BeforeID)
+	}
+	var rows []IdentityRow
+	err := q.Order("w.id DESC").Limit(limit(f.Limit)).Scan(&rows).Error
+	return rows, err
+}
+
+// CountBoundIdentities counts WeChat identities bound to an account.
+func (s *Store) CountBoundIdentities(ctx context.Context, appid string) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&WechatIdentity{}).
+		Where("appid = ? AND account_id IS NOT NULL", appid).Count(&n).Error
+	return n, err
+}
+
+// CountIdentities counts every WeChat identity seen.
+func (s *Store) CountIdentities(ctx context.Context, appid string) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&WechatIdentity{}).Where("appid = ?", appid).Count(&n).Error
+	return n, err
+}
+
+// WechatIdentity is one WeChat user of one mini-program (appid+openid), bound or not.
+type WechatIdentity struct {
+	ID               uint64 `gorm:"primaryKey"`
+	AppID            string `gorm:"column:appid"`
+	OpenID           string `gorm:"column:openid"`
+	UnionID          string `gorm:"column:unionid"`
+	Nickname         string
+	AvatarURL        string
+	SessionKeySealed string
+	AccountID        *uint64 // nil while not bound
+	BoundAt          *time.Time
+	UnboundAt        *time.Time
+	LastLoginAt      *time.Time
+	LastSeenAt       time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// UpsertIdentity records that WeChat vouched for appid+openid now: it inserts the identity or
+// refreshes its session_key, unionid (when given) and last-seen time — and, when the identity is
+// bound, its last-login time, since this is its login — and returns the row. Concurrent calls
+// for the same openid leave one row.
+func (s *Store) UpsertIdentity(ctx context.Context, appid, openid, unionid, sealedKey string, now time.Time) (WechatIdentity, error) {
+	db := s.db.WithContext(ctx)
+	row := WechatIdentity{
+		AppID: appid, OpenID: openid, UnionID: unionid, SessionKeySealed: sealedKey,
+		LastSeenAt: now, CreatedAt: now, UpdatedAt: now,
+	}
+	updates := []string{"session_key_sealed", "last_seen_at", "updated_at"}
+	if unionid != "" {
+		updates = append(updates, "unionid")
+	}
+	// Where the database can (MariaDB, SQLite), the upsert hands back the whole row, inserted or
+	// updated, saving checkBind a read; MySQL has no RETURNING and reads it afterwards.
+	returning := slices.Contains(s.db.Callback().Create().Clauses, "RETURNING")
+	var (
+		r   WechatIdentity
+		err error
+	)
+	for attempt := 1; ; attempt++ {
+		r = row
+		set := clause.AssignmentColumns(updates)
+		set = append(set, clause.Assignment{Column: clause.Column{Name: "last_login_at"},
+			Value: gorm.Expr("CASE WHEN account_id IS NULL THEN last_login_at ELSE ? END", now)})
+		q := db.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "appid"}, {Name: "openid"}},
+			DoUpdates: set,
+		})
+		if returning {
+			q = q.Clauses(clause.Returning{})
+		}
+		err = q.Create(&r).Error
+		// Two checkBinds of one bound user at once: this upsert can deadlock with the other's
+		// login transaction (which holds the row shared through the login token's foreign key).
+		// On its own the statement is idempotent, so InnoDB's victim simply runs it again; so
+		// does the loser of TiDB's write conflict (1105 "pessimistic lock retry limit reached").
+		if !isRetryable(err) || s.inTx || attempt == 10 {
+			break
+		}
+		// A short, random pause, so that the same two do not collide again at once.
+		select {
+		case <-ctx.Done():
+			return WechatIdentity{}, err
+		case <-time.After(time.Duration(attempt) * time.Duration(1+rand.IntN(4)) * time.Millisecond):
+		}
+	}
+	if err != nil {
+		return WechatIdentity{}, translate(err)
+	}
+	if returning && r.ID != 0 && r.OpenID == openid {
+		return r, nil
+	}
+	return s.IdentityByOpenID(ctx, appid, openid)
+}
+
+// IdentityByOpenID loads one identity.
+func (s *Store) IdentityByOpenID(ctx context.Context, appid, openid string) (WechatIdentity, error) {
+	var w WechatIdentity
+	err := s.db.WithContext(ctx).Where("appid = ? AND openid = ?", appid, openid).Take(&w).Error
+	return w, translate(err)
+}
+
+// IdentityByID loads one identity.
+func (s *Store) IdentityByID(ctx context.Context, id uint64) (WechatIdentity, error) {
+	var w WechatIdentity
+	err := s.db.WithContext(ctx).Take(&w, id).Error
+	return w, translate(err)
+}
+
+// IdentityOfAccount loads the identity bound to account in appid.
+func (s *Store) IdentityOfAccount(ctx context.Context, appid string, accountID uint64) (WechatIdentity, error) {
+	var w WechatIdentity
+	err := s.db.WithContext(ctx).Where("appid = ? AND account_id = ?", appid, accountID).Take(&w).Error
+	return w, translate(err)
+}
+
+// BindIdentity binds an unbound identity to account. It reports false when the identity was
+// already bound; a unique-key refusal (the account is bound elsewhere) is ErrDuplicate.
+func (s *Store) BindIdentity(ctx context.Context, identityID, accountID uint64, now time.Time) (bool, error) {
+	res := s.db.WithContext(ctx).Model(&WechatIdentity{}).
+		Where("id = ? AND account_id IS NULL", identityID).
+		Updates(map[string]any{"account_id": accountID, "bound_at": now, "last_login_at": now, "updated_at": now})
+	return res.RowsAffected == 1, translate(res.Error)
+}
+
+// UnbindIdentity ends the identity's binding, if any, and reports whether it had one.
+func (s *Store) UnbindIdentity(ctx context.Context, identityID uint64, now time.Time) (bool, error) {
+	res := s.db.WithContext(ctx).Model(&WechatIdentity{}).
+		Where("id = ? AND account_id IS NOT NULL", identityID).
+		Updates(map[string]any{"account_id": nil, "unbound_at": now, "updated_at": now})
+	return res.RowsAffected == 1, translate(res.Error)
+}
+
+// UpdateIdentityProfile sets the nickname and avatar WeChat's user chose.
+func (s *Store) UpdateIdentityProfile(ctx context.Context, identityID uint64, nickname, avatarURL string, now time.Time) error {
+	return s.db.WithContext(ctx).Model(&WechatIdentity{}).Where("id = ?", identityID).
+		Updates(map[string]any{"nickname": nickname, "avatar_url": avatarURL, "updated_at": now}).Error
+}
+
+// SetIdentityUnionID records the unionid WeChat revealed for the identity (it comes with
+// decrypted user info when code2session did not give it).
+func (s *Store) SetIdentityUnionID(ctx context.Context, identityID uint64, unionid string, now time.Time) error {
+	return s.db.WithContext(ctx).Model(&WechatIdentity{}).Where("id = ?", identityID).
+		Updates(map[string]any{"unionid": unionid, "updated_at": now}).Error
+}
