@@ -3,9 +3,13 @@ package account
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
@@ -103,3 +107,104 @@ func (s *Service) EnsureAdmin(ctx context.Context, username, password string) (c
 func RandomPassword() string { return rand.Text() }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// CredentialStamp changes whenever the account's password changes, so a console session
+// opened before a password reset stops working.
+func CredentialStamp(a models.Account) string {
+	sum := sha256.Sum256([]byte("wxbind console session v1\x00" + a.PasswordHash))
+	return hex.EncodeToString(sum[:8])
+}
+
+// CreateAccountAs is CreateAccount done by a console admin, audited.
+func (s *Service) CreateAccountAs(ctx context.Context, actor Actor, n NewAccount) (models.Account, error) {
+	n.Username = strings.TrimSpace(n.Username)
+	n.Name = strings.TrimSpace(n.Name)
+	a, err := s.CreateAccount(ctx, n)
+	if err != nil {
+		return a, err
+	}
+	s.audit(ctx, s.store, actor, ActionAccountCreate, AccountTarget(a.ID), fmt.Sprintf("created %s as %s", a.Username, a.Role))
+	return a, nil
+}
+
+// AccountChanges are the fields an admin edits.
+type AccountChanges struct {
+	Name   string
+	Role   string
+	Status string
+}
+
+// UpdateAccount changes name, role and status. Disabling ends the account's mini-program
+// tokens at once (its console sessions end at their next request). The last active admin
+// cannot be demoted or disabled, so the console never locks everyone out.
+func (s *Service) UpdateAccount(ctx context.Context, actor Actor, id uint64, ch AccountChanges) error {
+	ch.Name = strings.TrimSpace(ch.Name)
+	if utf8.RuneCountInString(ch.Name) > MaxNameLen || !utf8.ValidString(ch.Name) {
+		return invalid("name", "name must be valid text of at most %d characters", MaxNameLen)
+	}
+	if !ValidRole(ch.Role) {
+		return invalid("role", "role must be user, staff or admin")
+	}
+	if ch.Status != models.StatusActive && ch.Status != models.StatusDisabled {
+		return invalid("status", "status must be active or disabled")
+	}
+	return s.store.Transaction(ctx, func(tx *models.Store) error {
+		old, err := tx.AccountByID(ctx, id)
+		if errors.Is(err, models.ErrNotFound) {
+			return ErrAccountNotFound
+		}
+		if err != nil {
+			return err
+		}
+		wasAdmin := old.Role == models.RoleAdmin && old.Status == models.StatusActive
+		staysAdmin := ch.Role == models.RoleAdmin && ch.Status == models.StatusActive
+		if wasAdmin && !staysAdmin {
+			n, err := tx.CountActiveAdmins(ctx)
+			if err != nil {
+				return err
+			}
+			if n <= 1 {
+				return ErrLastAdmin
+			}
+		}
+		now := s.clock()
+		if err := tx.UpdateAccountFields(ctx, id, ch.Name, ch.Role, ch.Status, now); err != nil {
+			return err
+		}
+		if ch.Status == models.StatusDisabled && old.Status != models.StatusDisabled {
+			if _, err := tx.RevokeLoginTokensOfAccount(ctx, id, now); err != nil {
+				return err
+			}
+		}
+		detail := fmt.Sprintf("name %q→%q, role %s→%s, status %s→%s", old.Name, ch.Name, old.Role, ch.Role, old.Status, ch.Status)
+		return s.writeAudit(ctx, tx, actor, ActionAccountUpdate, AccountTarget(id), detail)
+	})
+}
+
+// ResetPassword sets a new password and ends every mini-program token and console session of
+// the account.
+func (s *Service) ResetPassword(ctx context.Context, actor Actor, id uint64, password string) error {
+	if err := validatePassword(password); err != nil {
+		return err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cost)
+	if err != nil {
+		return err
+	}
+	return s.store.Transaction(ctx, func(tx *models.Store) error {
+		if _, err := tx.AccountByID(ctx, id); errors.Is(err, models.ErrNotFound) {
+			return ErrAccountNotFound
+		} else if err != nil {
+			return err
+		}
+		now := s.clock()
+		if err := tx.SetPasswordHash(ctx, id, string(hash), now); err != nil {
+			return err
+		}
+		n, err := tx.RevokeLoginTokensOfAccount(ctx, id, now)
+		if err != nil {
+			return err
+		}
+		return s.writeAudit(ctx, tx, actor, ActionPasswordReset, AccountTarget(id), fmt.Sprintf("%d mini-program tokens revoked", n))
+	})
+}

@@ -44,31 +44,31 @@ func prepareAvatarDir(dataDir string) (string, error) {
 // SetAvatar checks an uploaded picture, stores a metadata-free copy under its content hash and
 // makes it the caller's avatar. publicBase is the server's public URL, e.g.
 // https://api.example.com, that the avatar URL starts with.
-func (u *UserData) SetAvatar(ctx context.Context, p Principal, data []byte, publicBase string) (UserInfo, error) {
-	if u.avatarDir == "" {
+func (s *Service) SetAvatar(ctx context.Context, p Principal, data []byte, publicBase string) (UserInfo, error) {
+	if s.avatarDir == "" {
 		return UserInfo{}, ErrAvatarStorageUnset
 	}
-	name, err := u.storeAvatar(data)
+	name, err := s.storeAvatar(data)
 	if err != nil {
 		return UserInfo{}, err
 	}
 	url := strings.TrimRight(publicBase, "/") + AvatarPathPrefix + name
-	return u.s.UpdateProfile(ctx, p, nil, &url)
+	return s.UpdateProfile(ctx, p, nil, &url)
 }
 
 // storeAvatar re-encodes the picture and writes it once per distinct content.
-func (u *UserData) storeAvatar(data []byte) (string, error) {
+func (s *Service) storeAvatar(data []byte) (string, error) {
 	clean, ext, err := CleanAvatar(data)
 	if err != nil {
 		return "", err
 	}
 	sum := sha256.Sum256(clean)
 	name := hex.EncodeToString(sum[:]) + ext
-	path := filepath.Join(u.avatarDir, name)
+	path := filepath.Join(s.avatarDir, name)
 	if _, err := os.Stat(path); err == nil {
 		return name, nil // the same picture is stored already
 	}
-	tmp, err := os.CreateTemp(u.avatarDir, ".upload-*")
+	tmp, err := os.CreateTemp(s.avatarDir, ".upload-*")
 	if err != nil {
 		return "", fmt.Errorf("storing avatar: %w", err)
 	}
@@ -145,11 +145,11 @@ var ErrAvatarNotFound = errors.New("no such avatar")
 
 // OpenAvatar opens a stored avatar by the name in its URL. Names are checked against the
 // content-hash pattern first, so no path outside the avatar folder can be named.
-func (u *UserData) OpenAvatar(name string) (Avatar, error) {
-	if u.avatarDir == "" || !avatarName.MatchString(name) {
+func (s *Service) OpenAvatar(name string) (Avatar, error) {
+	if s.avatarDir == "" || !avatarName.MatchString(name) {
 		return Avatar{}, ErrAvatarNotFound
 	}
-	f, err := os.Open(filepath.Join(u.avatarDir, name))
+	f, err := os.Open(filepath.Join(s.avatarDir, name))
 	if err != nil {
 		return Avatar{}, ErrAvatarNotFound
 	}

@@ -5,8 +5,13 @@ import (
 	"time"
 )
 
-// ActionBindFailed records a mini-program bind refused for a wrong username or password.
-const ActionBindFailed = "bind_failed"
+// Password lockout: failed binds and console logins, counted together over
+// LoginThrottleWindow from the audit log, so every server instance counts the same failures.
+const (
+	LoginThrottleWindow    = 15 * time.Minute
+	MaxFailedLoginsPerUser = 5
+	MaxFailedLoginsPerIP   = 20
+)
 
 // passwordLockout refuses a password attempt once the username, or the address, has failed too
 // often within LoginThrottleWindow — counting console logins and mini-program binds together, so

@@ -2,6 +2,11 @@ package account
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"wxbind/models"
 )
@@ -61,7 +66,249 @@ func BuildMenuTree(menus []models.Menu) []MenuNode {
 	return build(roots)
 }
 
-// HasMenu reports whether the account has the visible menu with code.
-func (s *Service) HasMenu(ctx context.Context, accountID uint64, code string) (bool, error) {
-	return s.store.AccountHasMenuCode(ctx, accountID, code)
+// Menu limits: field lengths, and how much one assignment may name.
+const (
+	menuFieldMax             = 64
+	menuLongFieldMax         = 255
+	maxMenusAssignedAtOnce   = 1000
+	maxAccountsAppliedAtOnce = 1000
+)
+
+// MenuInput is a menu as the console's form sends it.
+type MenuInput struct {
+	Name     string
+	Code     string
+	Path     string
+	Icon     string
+	ParentID *uint64
+	Sort     int
+	Visible  bool
+}
+
+var menuCodeOK = func(r rune) bool {
+	return r == '_' || r == '-' || r == ':' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+}
+
+func (in *MenuInput) validate() error {
+	in.Name, in.Code, in.Path, in.Icon = strings.TrimSpace(in.Name), strings.TrimSpace(in.Code), strings.TrimSpace(in.Path), strings.TrimSpace(in.Icon)
+	switch {
+	case in.Name == "" || utf8.RuneCountInString(in.Name) > menuFieldMax || !utf8.ValidString(in.Name):
+		return invalid("name", "name is required, at most %d characters", menuFieldMax)
+	case in.Code == "" || len(in.Code) > menuFieldMax || strings.IndexFunc(in.Code, func(r rune) bool { return !menuCodeOK(r) }) >= 0:
+		return invalid("code", "code is required: at most %d letters, digits or _ - : .", menuFieldMax)
+	case utf8.RuneCountInString(in.Path) > menuLongFieldMax || !utf8.ValidString(in.Path):
+		return invalid("path", "path must be at most %d characters", menuLongFieldMax)
+	case utf8.RuneCountInString(in.Icon) > menuLongFieldMax || !utf8.ValidString(in.Icon):
+		return invalid("icon", "icon must be at most %d characters", menuLongFieldMax)
+	case in.Sort < -1000000 || in.Sort > 1000000:
+		return invalid("sort", "sort must be between -1000000 and 1000000")
+	}
+	return nil
+}
+
+// checkParent refuses a parent that does not exist or that would put the menu under itself.
+func checkParent(ctx context.Context, tx *models.Store, id uint64, parentID *uint64) error {
+	if parentID == nil {
+		return nil
+	}
+	seen := map[uint64]bool{}
+	for p := *parentID; ; {
+		if p == id && id != 0 {
+			return invalidKey("parent_id", "console.input.parent_id_self", nil, "a menu cannot be placed under itself or its own children")
+		}
+		if seen[p] {
+			return invalidKey("parent_id", "console.input.parent_id_loop", nil, "the menu tree has a loop here")
+		}
+		seen[p] = true
+		m, err := tx.MenuByID(ctx, p)
+		if errors.Is(err, models.ErrNotFound) {
+			return invalid("parent_id", "the parent menu does not exist")
+		}
+		if err != nil {
+			return err
+		}
+		if m.ParentID == nil {
+			return nil
+		}
+		p = *m.ParentID
+	}
+}
+
+// CreateMenu validates and stores a menu.
+func (s *Service) CreateMenu(ctx context.Context, actor Actor, in MenuInput) (models.Menu, error) {
+	if err := in.validate(); err != nil {
+		return models.Menu{}, err
+	}
+	var m models.Menu
+	err := s.store.Transaction(ctx, func(tx *models.Store) error {
+		if err := checkParent(ctx, tx, 0, in.ParentID); err != nil {
+			return err
+		}
+		now := s.clock()
+		m = models.Menu{ParentID: in.ParentID, Code: in.Code, Name: in.Name, Path: in.Path, Icon: in.Icon,
+			Sort: in.Sort, Visible: in.Visible, CreatedAt: now, UpdatedAt: now}
+		if err := tx.CreateMenu(ctx, &m); err != nil {
+			if errors.Is(err, models.ErrDuplicate) {
+				return ErrMenuCodeTaken
+			}
+			return err
+		}
+		return s.writeAudit(ctx, tx, actor, ActionMenuCreate, MenuTarget(m.ID), fmt.Sprintf("%s (%s)", m.Name, m.Code))
+	})
+	return m, err
+}
+
+// UpdateMenu changes a menu; the mini-program sees it at its next checkBind or info.
+func (s *Service) UpdateMenu(ctx context.Context, actor Actor, id uint64, in MenuInput) error {
+	if err := in.validate(); err != nil {
+		return err
+	}
+	return s.store.Transaction(ctx, func(tx *models.Store) error {
+		old, err := tx.MenuByID(ctx, id)
+		if errors.Is(err, models.ErrNotFound) {
+			return ErrMenuNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if err := checkParent(ctx, tx, id, in.ParentID); err != nil {
+			return err
+		}
+		m := models.Menu{ID: id, ParentID: in.ParentID, Code: in.Code, Name: in.Name, Path: in.Path, Icon: in.Icon,
+			Sort: in.Sort, Visible: in.Visible, UpdatedAt: s.clock()}
+		if err := tx.UpdateMenu(ctx, &m); err != nil {
+			if errors.Is(err, models.ErrDuplicate) {
+				return ErrMenuCodeTaken
+			}
+			return err
+		}
+		return s.writeAudit(ctx, tx, actor, ActionMenuUpdate, MenuTarget(id), fmt.Sprintf("%s (%s) → %s (%s)", old.Name, old.Code, m.Name, m.Code))
+	})
+}
+
+// DeleteMenu removes a menu that has no children; its assignments go with it.
+func (s *Service) DeleteMenu(ctx context.Context, actor Actor, id uint64) error {
+	return s.store.Transaction(ctx, func(tx *models.Store) error {
+		m, err := tx.MenuByID(ctx, id)
+		if errors.Is(err, models.ErrNotFound) {
+			return ErrMenuNotFound
+		}
+		if err != nil {
+			return err
+		}
+		n, err := tx.CountMenuChildren(ctx, id)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return ErrMenuHasChildren
+		}
+		if _, err := tx.DeleteMenu(ctx, id); err != nil {
+			return err
+		}
+		return s.writeAudit(ctx, tx, actor, ActionMenuDelete, MenuTarget(id), fmt.Sprintf("%s (%s)", m.Name, m.Code))
+	})
+}
+
+// MoveMenu moves a menu one place up (-1) or down (+1) among its siblings, renumbering the
+// siblings' sort keys 10, 20, 30… so that equal keys do not make the move a no-op.
+func (s *Service) MoveMenu(ctx context.Context, actor Actor, id uint64, delta int) error {
+	if delta != -1 && delta != 1 {
+		return invalid("direction", "move a menu up or down")
+	}
+	return s.store.Transaction(ctx, func(tx *models.Store) error {
+		all, err := tx.AllMenus(ctx)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(all, func(m models.Menu) bool { return m.ID == id })
+		if i < 0 {
+			return ErrMenuNotFound
+		}
+		var siblings []models.Menu
+		for _, m := range all {
+			if sameParent(m.ParentID, all[i].ParentID) {
+				siblings = append(siblings, m)
+			}
+		}
+		j := slices.IndexFunc(siblings, func(m models.Menu) bool { return m.ID == id })
+		k := j + delta
+		if k < 0 || k >= len(siblings) {
+			return nil // already first or last
+		}
+		siblings[j], siblings[k] = siblings[k], siblings[j]
+		now := s.clock()
+		for n, m := range siblings {
+			if want := (n + 1) * 10; m.Sort != want {
+				if err := tx.SetMenuSort(ctx, m.ID, want, now); err != nil {
+					return err
+				}
+			}
+		}
+		dir := "down"
+		if delta < 0 {
+			dir = "up"
+		}
+		return s.writeAudit(ctx, tx, actor, ActionMenuReorder, MenuTarget(id), "moved "+dir)
+	})
+}
+
+func sameParent(a, b *uint64) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+// SetAccountMenus replaces the account's menu set, in one transaction.
+func (s *Service) SetAccountMenus(ctx context.Context, actor Actor, accountID uint64, menuIDs []uint64) error {
+	return s.ApplyMenus(ctx, actor, []uint64{accountID}, menuIDs)
+}
+
+// ApplyMenus replaces the menu set of every account in accountIDs with menuIDs, all in one
+// transaction: either every account gets the set or none does.
+func (s *Service) ApplyMenus(ctx context.Context, actor Actor, accountIDs, menuIDs []uint64) error {
+	accountIDs, menuIDs = uniq(accountIDs), uniq(menuIDs)
+	if len(accountIDs) == 0 {
+		return invalid("user_id", "select at least one user")
+	}
+	if len(accountIDs) > maxAccountsAppliedAtOnce || len(menuIDs) > maxMenusAssignedAtOnce {
+		return invalidKey("user_id", "console.input.too_many_at_once", map[string]any{"Accounts": maxAccountsAppliedAtOnce, "Menus": maxMenusAssignedAtOnce},
+			"at most %d users and %d menus at once", maxAccountsAppliedAtOnce, maxMenusAssignedAtOnce)
+	}
+	return s.store.Transaction(ctx, func(tx *models.Store) error {
+		n, err := tx.CountMenusByIDs(ctx, menuIDs)
+		if err != nil {
+			return err
+		}
+		if int(n) != len(menuIDs) {
+			return invalid("menu_id", "a selected menu no longer exists; reload the page")
+		}
+		accts, err := tx.AccountsByIDs(ctx, accountIDs)
+		if err != nil {
+			return err
+		}
+		if len(accts) != len(accountIDs) {
+			return ErrAccountNotFound
+		}
+		// Three statements (batched) however many accounts: the bulk apply may name a thousand.
+		if err := tx.ClearAccountMenus(ctx, accountIDs...); err != nil {
+			return err
+		}
+		if err := tx.AssignMenusToAccounts(ctx, accountIDs, menuIDs); err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("menus set to %v", menuIDs)
+		entries := make([]models.AuditEntry, len(accountIDs))
+		for i, id := range accountIDs {
+			entries[i] = s.auditEntry(actor, ActionMenusAssign, AccountTarget(id), detail)
+		}
+		return tx.AddAuditEntries(ctx, entries)
+	})
+}
+
+func uniq(ids []uint64) []uint64 {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
 }

@@ -4,16 +4,12 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
-	"time"
 )
 
 // MinSecretKeyLen is the shortest SECRET_KEY accepted.
@@ -90,95 +86,6 @@ func (s sealer) open(sealed, owner string) (string, error) {
 		return "", errors.New("sealed value does not open under SECRET_KEY")
 	}
 	return string(plain), nil
-}
-
-// BindTicket is what checkBind hands a not-yet-bound WeChat user, so that the bind that follows
-// proves the openid came from WeChat and not from the client.
-type BindTicket struct {
-	ID         string    `json:"n"` // random; spent once
-	IdentityID uint64    `json:"i"`
-	OpenID     string    `json:"o"`
-	ExpiresAt  time.Time `json:"-"`
-	Exp        int64     `json:"e"`
-}
-
-// maxTicketLen bounds what we try to parse.
-const maxTicketLen = 512
-
-func (k keys) signTicket(t BindTicket) string {
-	t.Exp = t.ExpiresAt.Unix()
-	payload, _ := json.Marshal(t)
-	p := base64.RawURLEncoding.EncodeToString(payload)
-	return p + "." + base64.RawURLEncoding.EncodeToString(k.ticketMAC(p))
-}
-
-func (k keys) ticketMAC(payload string) []byte {
-	m := hmac.New(sha256.New, k.ticket)
-	m.Write([]byte(payload))
-	return m.Sum(nil)
-}
-
-// verifyTicket checks the signature and expiry. It does not know whether the ticket was spent.
-func (k keys) verifyTicket(s string, now time.Time) (BindTicket, error) {
-	if s == "" || len(s) > maxTicketLen {
-		return BindTicket{}, ErrTicketInvalid
-	}
-	p, sig, ok := strings.Cut(s, ".")
-	if !ok {
-		return BindTicket{}, ErrTicketInvalid
-	}
-	mac, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil || !hmac.Equal(mac, k.ticketMAC(p)) {
-		return BindTicket{}, ErrTicketInvalid
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(p)
-	if err != nil {
-		return BindTicket{}, ErrTicketInvalid
-	}
-	var t BindTicket
-	if err := json.Unmarshal(payload, &t); err != nil || t.ID == "" || t.IdentityID == 0 || t.OpenID == "" {
-		return BindTicket{}, ErrTicketInvalid
-	}
-	t.ExpiresAt = time.Unix(t.Exp, 0).UTC()
-	if !now.Before(t.ExpiresAt) {
-		return BindTicket{}, ErrTicketExpired
-	}
-	return t, nil
-}
-
-// newTicketID is 128 random bits as 32 hex characters.
-func newTicketID() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// Login tokens are 256 random bits; only their SHA-256 is stored, so a database read does not
-// yield a usable token.
-const tokenBytes = 32
-
-// MaxTokenLen bounds what is accepted as a token before any lookup.
-const MaxTokenLen = 128
-
-func newToken() (token, hash string) {
-	b := make([]byte, tokenBytes)
-	rand.Read(b)
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, hashToken(token)
-}
-
-func hashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
-// wellFormedToken rejects anything that newToken could not have made, before the database.
-func wellFormedToken(token string) bool {
-	if len(token) != base64.RawURLEncoding.EncodedLen(tokenBytes) {
-		return false
-	}
-	_, err := base64.RawURLEncoding.DecodeString(token)
-	return err == nil
 }
 
 // GenerateSecretKey makes a fresh SECRET_KEY.

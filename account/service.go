@@ -35,6 +35,10 @@ type Config struct {
 	// PasswordCost is the bcrypt cost for new password hashes; default bcrypt.DefaultCost.
 	// Tests lower it to stay fast under the race detector.
 	PasswordCost int
+	// DataDir holds uploaded avatars under DataDir/avatars; empty turns uploads off.
+	DataDir string
+	// WatermarkWindow is how old WeChat's encrypted data may be; default DefaultWatermarkWindow.
+	WatermarkWindow time.Duration
 }
 
 // Service applies the rules. It holds no mutable state; every instance on one database agrees.
@@ -47,6 +51,9 @@ type Service struct {
 	now       func() time.Time
 	log       *slog.Logger
 	cost      int
+	avatarDir string // "" when uploads are off
+	// watermarkWindow is how old an encrypted payload's watermark may be.
+	watermarkWindow time.Duration
 	// dummyHash is compared against when a username does not exist, so that a wrong username
 	// takes as long as a wrong password. Made on first use: commands that never log in skip it.
 	dummyHash func() []byte
@@ -64,7 +71,17 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{
 		store: cfg.Store, wechat: cfg.WeChat, keys: k,
 		tokenTTL: cfg.TokenTTL, ticketTTL: cfg.TicketTTL, now: cfg.Now, log: cfg.Logger,
-		cost: cfg.PasswordCost,
+		cost: cfg.PasswordCost, watermarkWindow: cfg.WatermarkWindow,
+	}
+	if cfg.DataDir != "" {
+		dir, err := prepareAvatarDir(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		s.avatarDir = dir
+	}
+	if s.watermarkWindow <= 0 {
+		s.watermarkWindow = DefaultWatermarkWindow
 	}
 	if s.cost == 0 {
 		s.cost = bcrypt.DefaultCost
@@ -110,35 +127,35 @@ func (s *Service) exchange(ctx context.Context, code string) (wechat.Session, er
 		return wechat.Session{}, invalid("code", "the wx.login code is longer than %d characters", MaxCodeLen)
 	}
 	sess, err := s.wechat.Code2Session(ctx, code)
-	if err == nil {
-		return sess, nil
+	if err != nil {
+		return sess, wechatError(err, ErrWeChatCodeRejected)
 	}
-	switch wechat.KindOf(err) {
-	case wechat.KindInvalidCode:
-		return sess, fmt.Errorf("%w: %w", ErrWeChatCodeRejected, err)
-	case wechat.KindRateLimited:
-		return sess, fmt.Errorf("%w: %w", ErrWeChatRateLimited, err)
-	case wechat.KindRiskyUser:
-		return sess, fmt.Errorf("%w: %w", ErrWeChatRiskyUser, err)
-	case wechat.KindBadCredentials:
-		return sess, fmt.Errorf("%w: %w", ErrWeChatMisconfigured, err)
-	}
-	return sess, fmt.Errorf("%w: %w", ErrWeChatUnavailable, err)
+	return sess, nil
 }
 
 // MaxCodeLen bounds a wx.login code; WeChat's are 32 characters.
 const MaxCodeLen = 128
 
-// recordIdentity stores what WeChat said about the user: every checkBind does, bound or not.
-func (s *Service) recordIdentity(ctx context.Context, sess wechat.Session) (models.WechatIdentity, error) {
-	sealed := s.keys.seal(sess.SessionKey, sess.OpenID)
-	return s.store.UpsertIdentity(ctx, s.AppID(), sess.OpenID, sess.UnionID, sealed, s.clock())
-}
-
-// SessionKey opens the newest session_key WeChat gave for the identity.
-func (s *Service) SessionKey(ident models.WechatIdentity) (string, error) {
-	if ident.SessionKeySealed == "" {
-		return "", errors.New("no session_key stored for this identity")
+// wechatError turns a WeChat failure into the rules' one WeChat error family; codeErr is what a
+// rejected code means for the call (a login code, a phone code…). The cause stays wrapped, for
+// the log only.
+func wechatError(err error, codeErr error) error {
+	kindErr := ErrWeChatUnavailable // no answer, or one that could not be read
+	switch wechat.KindOf(err) {
+	case wechat.KindInvalidCode:
+		kindErr = codeErr
+	case wechat.KindRateLimited:
+		kindErr = ErrWeChatRateLimited
+	case wechat.KindRiskyUser:
+		kindErr = ErrWeChatRiskyUser
+	case wechat.KindBadCredentials, wechat.KindAccessToken:
+		kindErr = ErrWeChatMisconfigured
+	case wechat.KindBusy:
+	default:
+		var we *wechat.Error
+		if errors.As(err, &we) {
+			kindErr = ErrWeChatRefused // an errcode we have no meaning for
+		}
 	}
-	return s.keys.unseal(ident.SessionKeySealed, ident.OpenID)
+	return fmt.Errorf("%w: %w", kindErr, err)
 }

@@ -17,70 +17,13 @@ import (
 // sends the payload right after WeChat makes it, so minutes are plenty.
 const DefaultWatermarkWindow = 10 * time.Minute
 
-// ActionPhone is the audit action of a user sharing their phone number.
-const ActionPhone = "phone"
-
-// The outcomes of the user-data rules other than success. WeChat's refusals here have their
-// own errors, apart from login's, because none of them may reach the client as a 5xx.
-var (
-	ErrSessionKeyMissing  = errors.New("no session_key stored for this WeChat user")
-	ErrOpenDataInvalid    = errors.New("encrypted data does not decrypt under the session_key")
-	ErrOpenDataForeign    = errors.New("encrypted data was made for another mini-program")
-	ErrOpenDataExpired    = errors.New("encrypted data is older than the watermark window")
-	ErrOpenDataOtherUser  = errors.New("encrypted data is about another WeChat user")
-	ErrSignatureInvalid   = errors.New("rawData signature does not match")
-	ErrPhoneCodeRejected  = errors.New("wechat rejected the phone code")
-	ErrWeChatBusy         = errors.New("wechat could not answer")
-	ErrWeChatRefused      = errors.New("wechat refused the request")
-	ErrWeChatNotSetUp     = errors.New("wechat refused our appid, secret or server IP")
-	ErrAvatarTooLarge     = errors.New("avatar file too large")
-	ErrAvatarType         = errors.New("avatar is not a PNG, JPEG or WebP image")
-	ErrAvatarStorageUnset = errors.New("avatar storage is not configured")
-)
-
-// UserDataConfig is what the user-data rules need beyond the Service.
-type UserDataConfig struct {
-	// DataDir holds uploaded avatars under DataDir/avatars; empty turns uploads off.
-	DataDir string
-	// WatermarkWindow is how old encrypted data may be; default DefaultWatermarkWindow.
-	WatermarkWindow time.Duration
-}
-
-// UserData holds the rules for what a logged-in mini-program user adds to their account:
-// profile from encrypted or signed data, phone number, session check, avatar. It keeps no
-// mutable state.
-type UserData struct {
-	s         *Service
-	avatarDir string
-	window    time.Duration
-}
-
-// NewUserData builds the user-data rules over s.
-func NewUserData(s *Service, cfg UserDataConfig) (*UserData, error) {
-	if s == nil {
-		return nil, errors.New("account: UserData needs a Service")
-	}
-	u := &UserData{s: s, window: cfg.WatermarkWindow}
-	if u.window <= 0 {
-		u.window = DefaultWatermarkWindow
-	}
-	if cfg.DataDir != "" {
-		dir, err := prepareAvatarDir(cfg.DataDir)
-		if err != nil {
-			return nil, err
-		}
-		u.avatarDir = dir
-	}
-	return u, nil
-}
-
 // sessionOf loads the caller's identity and opens its newest session_key.
-func (u *UserData) sessionOf(ctx context.Context, p Principal) (models.WechatIdentity, string, error) {
-	ident, err := u.s.store.IdentityByID(ctx, p.IdentityID)
+func (s *Service) sessionOf(ctx context.Context, p Principal) (models.WechatIdentity, string, error) {
+	ident, err := s.store.IdentityByID(ctx, p.IdentityID)
 	if err != nil {
 		return ident, "", err
 	}
-	key, err := u.s.SessionKey(ident)
+	key, err := s.SessionKey(ident)
 	if err != nil {
 		// None stored, or sealed under another SECRET_KEY: the user must log in again.
 		return ident, "", fmt.Errorf("%w: %v", ErrSessionKeyMissing, err)
@@ -89,15 +32,15 @@ func (u *UserData) sessionOf(ctx context.Context, p Principal) (models.WechatIde
 }
 
 // openData decrypts a payload with the caller's session_key and checks its watermark.
-func (u *UserData) openData(ctx context.Context, p Principal, encryptedData, iv string) (models.WechatIdentity, []byte, error) {
+func (s *Service) openData(ctx context.Context, p Principal, encryptedData, iv string) (models.WechatIdentity, []byte, error) {
 	if encryptedData == "" || iv == "" {
 		return models.WechatIdentity{}, nil, invalid("encryptedData", "send both encryptedData and iv")
 	}
-	ident, key, err := u.sessionOf(ctx, p)
+	ident, key, err := s.sessionOf(ctx, p)
 	if err != nil {
 		return ident, nil, err
 	}
-	plain, err := wechat.OpenData(key, encryptedData, iv, u.s.AppID(), u.s.clock(), u.window)
+	plain, err := wechat.OpenData(key, encryptedData, iv, s.AppID(), s.clock(), s.watermarkWindow)
 	switch {
 	case errors.Is(err, wechat.ErrWatermarkAppID):
 		return ident, nil, ErrOpenDataForeign
@@ -119,8 +62,8 @@ type wechatUserInfo struct {
 
 // ProfileFromEncryptedData sets nickname and avatar (and the unionid, when WeChat includes
 // it) from getUserInfo's encryptedData and iv.
-func (u *UserData) ProfileFromEncryptedData(ctx context.Context, p Principal, encryptedData, iv string) (UserInfo, error) {
-	ident, plain, err := u.openData(ctx, p, encryptedData, iv)
+func (s *Service) ProfileFromEncryptedData(ctx context.Context, p Principal, encryptedData, iv string) (UserInfo, error) {
+	ident, plain, err := s.openData(ctx, p, encryptedData, iv)
 	if err != nil {
 		return UserInfo{}, err
 	}
@@ -132,20 +75,20 @@ func (u *UserData) ProfileFromEncryptedData(ctx context.Context, p Principal, en
 		return UserInfo{}, ErrOpenDataOtherUser
 	}
 	if info.UnionID != "" && info.UnionID != ident.UnionID {
-		if err := u.s.store.SetIdentityUnionID(ctx, ident.ID, info.UnionID, u.s.clock()); err != nil {
+		if err := s.store.SetIdentityUnionID(ctx, ident.ID, info.UnionID, s.clock()); err != nil {
 			return UserInfo{}, err
 		}
 	}
-	return u.applyProfile(ctx, p, info)
+	return s.applyProfile(ctx, p, info)
 }
 
 // ProfileFromRawData sets nickname and avatar from getUserInfo's rawData, after checking its
 // signature against the caller's session_key.
-func (u *UserData) ProfileFromRawData(ctx context.Context, p Principal, rawData, signature string) (UserInfo, error) {
+func (s *Service) ProfileFromRawData(ctx context.Context, p Principal, rawData, signature string) (UserInfo, error) {
 	if rawData == "" || signature == "" {
 		return UserInfo{}, invalid("rawData", "send both rawData and signature")
 	}
-	_, key, err := u.sessionOf(ctx, p)
+	_, key, err := s.sessionOf(ctx, p)
 	if err != nil {
 		return UserInfo{}, err
 	}
@@ -156,10 +99,10 @@ func (u *UserData) ProfileFromRawData(ctx context.Context, p Principal, rawData,
 	if err := json.Unmarshal([]byte(rawData), &info); err != nil {
 		return UserInfo{}, invalid("rawData", "rawData is not the user info JSON WeChat signed")
 	}
-	return u.applyProfile(ctx, p, info)
+	return s.applyProfile(ctx, p, info)
 }
 
-func (u *UserData) applyProfile(ctx context.Context, p Principal, info wechatUserInfo) (UserInfo, error) {
+func (s *Service) applyProfile(ctx context.Context, p Principal, info wechatUserInfo) (UserInfo, error) {
 	var nick, avatar *string
 	if info.NickName != "" {
 		nick = &info.NickName
@@ -168,9 +111,9 @@ func (u *UserData) applyProfile(ctx context.Context, p Principal, info wechatUse
 		avatar = &info.AvatarURL
 	}
 	if nick == nil && avatar == nil {
-		return u.s.userInfo(ctx, p) // nothing new; unionid may have been stored
+		return s.userInfo(ctx, p) // nothing new; unionid may have been stored
 	}
-	return u.s.UpdateProfile(ctx, p, nick, avatar)
+	return s.UpdateProfile(ctx, p, nick, avatar)
 }
 
 // PhoneNumber is a phone number as the mini-program receives it.
@@ -189,7 +132,7 @@ var (
 
 // PhoneByCode trades a getPhoneNumber code with WeChat, which checks the code was issued to
 // the caller's openid, and stores the number on the caller's account.
-func (u *UserData) PhoneByCode(ctx context.Context, p Principal, code string, actor Actor) (PhoneNumber, error) {
+func (s *Service) PhoneByCode(ctx context.Context, p Principal, code string, actor Actor) (PhoneNumber, error) {
 	if code == "" {
 		return PhoneNumber{}, invalid("code", "the getPhoneNumber code is missing")
 	}
@@ -197,17 +140,17 @@ func (u *UserData) PhoneByCode(ctx context.Context, p Principal, code string, ac
 		return PhoneNumber{}, invalid("code", "the getPhoneNumber code is longer than %d characters", MaxPhoneCodeLen)
 	}
 	// The openid came with the login check, so WeChat can tell the code is this user's.
-	phone, err := u.s.wechat.PhoneNumber(ctx, code, p.User.OpenID)
+	phone, err := s.wechat.PhoneNumber(ctx, code, p.User.OpenID)
 	if err != nil {
-		return PhoneNumber{}, wechatDataError(err, ErrPhoneCodeRejected)
+		return PhoneNumber{}, wechatError(err, ErrPhoneCodeRejected)
 	}
-	return u.storePhone(ctx, p, phone, actor)
+	return s.storePhone(ctx, p, phone, actor)
 }
 
 // PhoneFromEncryptedData reads the number from the legacy getPhoneNumber encryptedData and
 // stores it on the caller's account.
-func (u *UserData) PhoneFromEncryptedData(ctx context.Context, p Principal, encryptedData, iv string, actor Actor) (PhoneNumber, error) {
-	_, plain, err := u.openData(ctx, p, encryptedData, iv)
+func (s *Service) PhoneFromEncryptedData(ctx context.Context, p Principal, encryptedData, iv string, actor Actor) (PhoneNumber, error) {
+	_, plain, err := s.openData(ctx, p, encryptedData, iv)
 	if err != nil {
 		return PhoneNumber{}, err
 	}
@@ -215,25 +158,25 @@ func (u *UserData) PhoneFromEncryptedData(ctx context.Context, p Principal, encr
 	if err := json.Unmarshal(plain, &info); err != nil || info.PurePhoneNumber == "" {
 		return PhoneNumber{}, fmt.Errorf("%w: not a phone number payload", ErrOpenDataInvalid)
 	}
-	return u.storePhone(ctx, p, info.Phone(), actor)
+	return s.storePhone(ctx, p, info.Phone(), actor)
 }
 
-func (u *UserData) storePhone(ctx context.Context, p Principal, phone wechat.Phone, actor Actor) (PhoneNumber, error) {
+func (s *Service) storePhone(ctx context.Context, p Principal, phone wechat.Phone, actor Actor) (PhoneNumber, error) {
 	n := PhoneNumber{Phone: strings.TrimSpace(phone.PurePhoneNumber), CountryCode: strings.TrimPrefix(strings.TrimSpace(phone.CountryCode), "+")}
 	if n.CountryCode == "" {
 		n.CountryCode = "86"
 	}
 	if !phoneDigits.MatchString(n.Phone) || !countryDigits.MatchString(n.CountryCode) {
-		return PhoneNumber{}, fmt.Errorf("%w: phone number is not digits", ErrWeChatBusy)
+		return PhoneNumber{}, fmt.Errorf("%w: phone number is not digits", ErrWeChatUnavailable)
 	}
-	err := u.s.store.Transaction(ctx, func(tx *models.Store) error {
-		now := u.s.clock()
+	err := s.store.Transaction(ctx, func(tx *models.Store) error {
+		now := s.clock()
 		if err := tx.SetAccountPhone(ctx, p.AccountID, n.Phone, n.CountryCode, now); err != nil {
 			return err
 		}
 		id := p.AccountID
 		actor.AccountID = &id
-		return u.s.writeAudit(ctx, tx, actor, ActionPhone, AccountTarget(p.AccountID), "phone number set from WeChat: "+MaskPhone(n.Phone))
+		return s.writeAudit(ctx, tx, actor, ActionPhone, AccountTarget(p.AccountID), "phone number set from WeChat: "+MaskPhone(n.Phone))
 	})
 	if err != nil {
 		return PhoneNumber{}, err
@@ -251,39 +194,17 @@ func MaskPhone(phone string) string {
 
 // CheckSession asks WeChat whether the caller's stored session_key is still current. false
 // means the mini-program should call wx.login (and checkBind) again.
-func (u *UserData) CheckSession(ctx context.Context, p Principal) (bool, error) {
-	ident, key, err := u.sessionOf(ctx, p)
+func (s *Service) CheckSession(ctx context.Context, p Principal) (bool, error) {
+	ident, key, err := s.sessionOf(ctx, p)
 	if errors.Is(err, ErrSessionKeyMissing) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	valid, err := u.s.wechat.CheckSession(ctx, ident.OpenID, key)
+	valid, err := s.wechat.CheckSession(ctx, ident.OpenID, key)
 	if err != nil {
-		return false, wechatDataError(err, ErrWeChatRefused)
+		return false, wechatError(err, ErrWeChatRefused)
 	}
 	return valid, nil
-}
-
-// wechatDataError turns a WeChat failure on a user-data call into the rules' error; codeErr
-// is what a rejected code means for this call.
-func wechatDataError(err error, codeErr error) error {
-	switch wechat.KindOf(err) {
-	case wechat.KindInvalidCode:
-		return fmt.Errorf("%w: %w", codeErr, err)
-	case wechat.KindRateLimited:
-		return fmt.Errorf("%w: %w", ErrWeChatRateLimited, err)
-	case wechat.KindBadCredentials, wechat.KindAccessToken:
-		return fmt.Errorf("%w: %w", ErrWeChatNotSetUp, err)
-	case wechat.KindRiskyUser:
-		return fmt.Errorf("%w: %w", ErrWeChatRefused, err)
-	case wechat.KindBusy:
-		return fmt.Errorf("%w: %w", ErrWeChatBusy, err)
-	}
-	var we *wechat.Error
-	if errors.As(err, &we) {
-		return fmt.Errorf("%w: %w", ErrWeChatRefused, err)
-	}
-	return fmt.Errorf("%w: %w", ErrWeChatBusy, err)
 }

@@ -122,11 +122,6 @@ func (s *Store) CreateMenu(ctx context.Context, m *Menu) error {
 	return translate(s.db.WithContext(ctx).Create(m).Error)
 }
 
-// AssignMenus adds menus to the account, keeping those it has.
-func (s *Store) AssignMenus(ctx context.Context, accountID uint64, menuIDs ...uint64) error {
-	return s.AssignMenusToAccounts(ctx, []uint64{accountID}, menuIDs)
-}
-
 // AssignMenusToAccounts adds every menu to every account, keeping what they have, in batched
 // inserts.
 func (s *Store) AssignMenusToAccounts(ctx context.Context, accountIDs, menuIDs []uint64) error {
@@ -140,14 +135,4 @@ func (s *Store) AssignMenusToAccounts(ctx context.Context, accountIDs, menuIDs [
 		return nil
 	}
 	return translate(s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&rows, 1000).Error)
-}
-
-// AccountHasMenuCode reports whether a visible menu with code is assigned to the account.
-func (s *Store) AccountHasMenuCode(ctx context.Context, accountID uint64, code string) (bool, error) {
-	var n int64
-	err := s.db.WithContext(ctx).Table("account_menus AS am").
-		Joins("JOIN menus m ON m.id = am.menu_id").
-		Where("am.account_id = ? AND m.code = ? AND m.visible = ?", accountID, code, true).
-		Limit(1).Count(&n).Error
-	return n > 0, err
 }

@@ -38,7 +38,7 @@ func TestMenusOfAccountOrder(t *testing.T) {
 				ids = append(ids, m.ID)
 			}
 		}
-		if err := store.AssignMenus(ctx, a.ID, ids...); err != nil {
+		if err := store.AssignMenusToAccounts(ctx, []uint64{a.ID}, ids); err != nil {
 			t.Fatal(err)
 		}
 		ms, err := store.MenusOfAccount(ctx, a.ID)

@@ -21,7 +21,7 @@ func (s *site) routes() error {
 		e.GET("/dev/simulator/:asset", sim.Asset)
 	}
 
-	m := mobile.New(s.deps.Accounts).WithUserData(s.deps.UserData, s.deps.PublicURL)
+	m := mobile.New(s.deps.Accounts, s.deps.PublicURL)
 	api := e.Group("/mobileApi", limitBody(s.deps.MaxBodyBytes), requestTimeout(s.deps.RequestTimeout))
 	api.GET("/user/checkBind", limitPerClient(s.limits.CheckBind, time.Now), m.CheckBind)
 	api.POST("/user/bind", limitPerClient(s.limits.Bind, time.Now), m.Bind)

@@ -33,9 +33,6 @@ type Deps struct {
 	Metrics        *Metrics      // nil: counted on a registry nobody serves
 	Catalog        *i18n.Catalog // messages people read; nil: the built-in catalog, zh-CN first
 
-	// UserData is the WeChat user-data rules (phone, session check, avatars); nil: the same
-	// rules without avatar storage.
-	UserData *account.UserData
 	// PublicURL starts uploaded avatars' URLs, e.g. https://api.example.com; default: the
 	// scheme and host each upload came to.
 	PublicURL string

@@ -174,11 +174,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer)
 	if err != nil {
 		return err
 	}
-	accounts, err := account.New(account.Config{Store: store, WeChat: wx, SecretKey: secret, TokenTTL: cfg.TokenTTL, Logger: log})
-	if err != nil {
-		return err
-	}
-	userData, err := account.NewUserData(accounts, account.UserDataConfig{DataDir: cfg.DataDir, WatermarkWindow: cfg.WatermarkWindow})
+	accounts, err := account.New(account.Config{Store: store, WeChat: wx, SecretKey: secret, TokenTTL: cfg.TokenTTL, Logger: log,
+		DataDir: cfg.DataDir, WatermarkWindow: cfg.WatermarkWindow})
 	if err != nil {
 		return err
 	}
@@ -199,7 +196,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer)
 		return err
 	}
 	gin.SetMode(gin.ReleaseMode)
-	handler, err := web.NewHandler(web.Deps{UserData: userData, PublicURL: cfg.PublicURL, Accounts: accounts, Store: store, Logger: log, TrustedProxies: cfg.TrustedProxies, Sandbox: cfg.sandboxMode(),
+	handler, err := web.NewHandler(web.Deps{PublicURL: cfg.PublicURL, Accounts: accounts, Store: store, Logger: log, TrustedProxies: cfg.TrustedProxies, Sandbox: cfg.sandboxMode(),
 		SecureCookies: cfg.ConsoleSecureCookies, TrustedOrigins: cfg.ConsoleTrustedOrigins, Metrics: metrics, Catalog: catalog,
 		ConsoleZone: cfg.ConsoleZone})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"wxbind/account"
 	"wxbind/models"
 	"wxbind/web/webtest"
 )
@@ -160,7 +161,7 @@ func seedMenus(t *testing.T, app *webtest.App, accountID uint64) {
 		}
 		ids = append(ids, m.ID)
 	}
-	if err := app.Store.AssignMenus(ctx, accountID, ids...); err != nil {
+	if err := app.Accounts.SetAccountMenus(ctx, account.Actor{Name: "test"}, accountID, ids); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -50,28 +50,6 @@ func signIn(c *gin.Context, check func(ctx context.Context, token string) (accou
 	return p, true
 }
 
-// RequireMenu lets a logged-in request through only when its user has the menu with code;
-// business APIs use it to follow the menus the console assigns. Use after RequireToken.
-func (h *Handler) RequireMenu(code string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		p, ok := principal(c)
-		if !ok {
-			fail(c, account.ErrUnauthenticated)
-			return
-		}
-		has, err := h.accounts.HasMenu(c.Request.Context(), p.AccountID, code)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		if !has {
-			badRequest(c, http.StatusForbidden, "menu_forbidden", "menu_forbidden")
-			return
-		}
-		c.Next()
-	}
-}
-
 func principal(c *gin.Context) (account.Principal, bool) {
 	v, ok := c.Get(principalKey)
 	if !ok {

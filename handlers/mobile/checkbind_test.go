@@ -62,7 +62,7 @@ func TestCheckBindFailures(t *testing.T) {
 		{name: "system busy -1", path: "/mobileApi/user/checkBind?code=err:-1", wantStatus: 502, wantReason: "wechat_busy"},
 		{name: "bad appid 40013", path: "/mobileApi/user/checkBind?code=err:40013", wantStatus: 502, wantReason: "wechat_misconfigured"},
 		{name: "bad secret 40125", path: "/mobileApi/user/checkBind?code=err:40125", wantStatus: 502, wantReason: "wechat_misconfigured"},
-		{name: "unknown errcode", path: "/mobileApi/user/checkBind?code=err:99999", wantStatus: 502, wantReason: "wechat_busy"},
+		{name: "unknown errcode", path: "/mobileApi/user/checkBind?code=err:99999", wantStatus: 502, wantReason: "wechat_refused"},
 		{name: "garbage reply", path: "/mobileApi/user/checkBind?code=garbage", wantStatus: 502, wantReason: "wechat_busy"},
 		{name: "HTTP 500 reply", path: "/mobileApi/user/checkBind?code=http500", wantStatus: 502, wantReason: "wechat_busy"},
 		{name: "reply without openid", path: "/mobileApi/user/checkBind?code=noopenid", wantStatus: 502, wantReason: "wechat_busy"},

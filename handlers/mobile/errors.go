@@ -46,40 +46,47 @@ var failures = []failure{
 	{account.ErrOpenIDMismatch, http.StatusBadRequest, CodeFailed, "openid_mismatch", ""},
 	{account.ErrUnauthenticated, http.StatusUnauthorized, CodeUnauthorized, "unauthenticated", ""},
 	{account.ErrUsernameTaken, http.StatusConflict, CodeFailed, "username_taken", ""},
-	{account.ErrWeChatCodeRejected, http.StatusBadGateway, CodeFailed, "wechat_code_invalid", ""},
-	{account.ErrWeChatRiskyUser, http.StatusBadGateway, CodeFailed, "wechat_risky_user", ""},
+	{account.ErrWeChatCodeRejected, statusWeChat, CodeFailed, "wechat_code_invalid", ""},
+	{account.ErrPhoneCodeRejected, http.StatusBadRequest, CodeFailed, "phone_code_invalid", ""},
+	{account.ErrWeChatRiskyUser, statusWeChat, CodeFailed, "wechat_risky_user", ""},
 	{account.ErrWeChatRateLimited, http.StatusTooManyRequests, CodeFailed, "wechat_rate_limited", ""},
-	{account.ErrWeChatMisconfigured, http.StatusBadGateway, CodeFailed, "wechat_misconfigured", ""},
-	{account.ErrWeChatUnavailable, http.StatusBadGateway, CodeFailed, "wechat_busy", ""},
+	{account.ErrWeChatMisconfigured, statusWeChat, CodeFailed, "wechat_misconfigured", ""},
+	{account.ErrWeChatRefused, statusWeChat, CodeFailed, "wechat_refused", ""},
+	{account.ErrWeChatUnavailable, statusWeChat, CodeFailed, "wechat_busy", ""},
 	{context.DeadlineExceeded, http.StatusServiceUnavailable, CodeFailed, "server_busy", ""},
 	{context.Canceled, http.StatusServiceUnavailable, CodeFailed, "server_busy", ""},
 
-	// WeChat user data. A WeChat failure here is 424 (never 5xx): the client shows msg.
+	// WeChat user data.
 	{account.ErrSessionKeyMissing, http.StatusBadRequest, CodeFailed, "session_expired", ""},
 	{account.ErrOpenDataInvalid, http.StatusBadRequest, CodeFailed, "decrypt_failed", ""},
 	{account.ErrOpenDataForeign, http.StatusBadRequest, CodeFailed, "wrong_appid", ""},
 	{account.ErrOpenDataExpired, http.StatusBadRequest, CodeFailed, "data_expired", ""},
 	{account.ErrOpenDataOtherUser, http.StatusBadRequest, CodeFailed, "openid_mismatch", "data_other_user"},
 	{account.ErrSignatureInvalid, http.StatusBadRequest, CodeFailed, "signature_invalid", ""},
-	{account.ErrPhoneCodeRejected, http.StatusBadRequest, CodeFailed, "phone_code_invalid", ""},
-	{account.ErrWeChatBusy, http.StatusFailedDependency, CodeFailed, "wechat_busy", ""},
-	{account.ErrWeChatRefused, http.StatusFailedDependency, CodeFailed, "wechat_refused", ""},
-	{account.ErrWeChatNotSetUp, http.StatusFailedDependency, CodeFailed, "wechat_misconfigured", ""},
 	{account.ErrAvatarTooLarge, http.StatusRequestEntityTooLarge, CodeFailed, "file_too_large", ""},
 	{account.ErrAvatarType, http.StatusUnsupportedMediaType, CodeFailed, "unsupported_image", ""},
 	{account.ErrAvatarStorageUnset, http.StatusServiceUnavailable, CodeFailed, "avatar_storage_off", ""},
 }
 
+// statusWeChat stands for the route group's status for a failure of WeChat's: 502 on the login
+// routes (checkBind, bind: the API contract), 424 on the user-data routes, which never answer a
+// WeChat failure with a 5xx.
+const statusWeChat = -1
+
 // serverFailure answers any error the table does not know, such as a database outage.
 var serverFailure = failure{nil, http.StatusServiceUnavailable, CodeFailed, "server_error", ""}
 
-func failureFor(err error) failure {
+// failureFor is err's row of the table; wechatStatus is the route group's status for statusWeChat.
+func failureFor(err error, wechatStatus int) failure {
 	var in *account.InputError
 	if errors.As(err, &in) {
 		return failure{err, http.StatusBadRequest, CodeFailed, "invalid_" + in.Field, ""}
 	}
 	for _, f := range failures {
 		if errors.Is(err, f.err) {
+			if f.status == statusWeChat {
+				f.status = wechatStatus
+			}
 			return f
 		}
 	}
@@ -94,8 +101,14 @@ type errorBody struct {
 }
 
 // fail answers err and records it on the request for the access log, which has the request id.
-func fail(c *gin.Context, err error) {
-	f := failureFor(err)
+func fail(c *gin.Context, err error) { answerFailure(c, failureFor(err, http.StatusBadGateway), err) }
+
+// failUserData is fail for the WeChat user-data routes (phone, checkSession, avatar).
+func failUserData(c *gin.Context, err error) {
+	answerFailure(c, failureFor(err, http.StatusFailedDependency), err)
+}
+
+func answerFailure(c *gin.Context, f failure, err error) {
 	_ = c.Error(err)
 	c.Set(OutcomeKey, f.reason)
 	if f.err == account.ErrLoginThrottled {

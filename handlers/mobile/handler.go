@@ -15,15 +15,13 @@ import (
 // Handler serves the mini-program API.
 type Handler struct {
 	accounts  *account.Service
-	userData  *account.UserData // see WithUserData
 	publicURL string
 }
 
-// New builds the handler over the account rules.
-func New(accounts *account.Service) *Handler {
-	// Until WithUserData says where avatars go, the user-data rules run without avatar storage.
-	d, _ := account.NewUserData(accounts, account.UserDataConfig{}) // no folder: cannot fail
-	return &Handler{accounts: accounts, userData: d}
+// New builds the handler over the account rules. publicURL (e.g. https://api.example.com)
+// starts the URLs of uploaded avatars; empty means the scheme and host the request came to.
+func New(accounts *account.Service, publicURL string) *Handler {
+	return &Handler{accounts: accounts, publicURL: strings.TrimRight(publicURL, "/")}
 }
 
 // actor is the audit identity of a mini-program request.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"wxbind/account"
 	"wxbind/models"
 	"wxbind/models/modelstest"
 	"wxbind/web/webtest"
@@ -84,7 +85,7 @@ func TestInfoProfileLogoutUnbind(t *testing.T) {
 		app.Store.CreateMenu(ctx, &hidden)
 		notMine := models.Menu{Code: "admin", Name: "Admin", Sort: 0, Visible: true}
 		app.Store.CreateMenu(ctx, &notMine)
-		if err := app.Store.AssignMenus(ctx, acct.ID, parent.ID, child.ID, first.ID, hidden.ID); err != nil {
+		if err := app.Accounts.SetAccountMenus(ctx, account.Actor{Name: "test"}, acct.ID, []uint64{parent.ID, child.ID, first.ID, hidden.ID}); err != nil {
 			t.Fatal(err)
 		}
 

@@ -120,9 +120,9 @@ func (h *Handler) Profile(c *gin.Context) {
 	)
 	switch {
 	case req.EncryptedData != "" || req.IV != "":
-		info, err = h.userData.ProfileFromEncryptedData(c.Request.Context(), p, trimmed(req.EncryptedData), trimmed(req.IV))
+		info, err = h.accounts.ProfileFromEncryptedData(c.Request.Context(), p, trimmed(req.EncryptedData), trimmed(req.IV))
 	case req.RawData != "" || req.Signature != "":
-		info, err = h.userData.ProfileFromRawData(c.Request.Context(), p, req.RawData, trimmed(req.Signature))
+		info, err = h.accounts.ProfileFromRawData(c.Request.Context(), p, req.RawData, trimmed(req.Signature))
 	default:
 		info, err = h.accounts.UpdateProfile(c.Request.Context(), p, req.NickName, req.AvatarURL)
 	}

@@ -14,17 +14,6 @@ import (
 // MaxAvatarUploadBytes caps an avatar upload's whole body: the image plus multipart framing.
 const MaxAvatarUploadBytes = account.MaxAvatarBytes + 64<<10
 
-// WithUserData returns a copy of h that serves the WeChat user-data endpoints with d.
-// publicURL (e.g. https://api.example.com) starts the URLs of uploaded avatars; empty means
-// the scheme and host the request came to.
-func (h Handler) WithUserData(d *account.UserData, publicURL string) *Handler {
-	if d != nil {
-		h.userData = d
-	}
-	h.publicURL = strings.TrimRight(publicURL, "/")
-	return &h
-}
-
 // phoneRequest is POST /mobileApi/user/phone's body: a getPhoneNumber code, or a legacy
 // client's encryptedData and iv.
 type phoneRequest struct {
@@ -46,15 +35,15 @@ func (h *Handler) Phone(c *gin.Context) {
 	)
 	switch {
 	case trimmed(req.Code) != "":
-		n, err = h.userData.PhoneByCode(c.Request.Context(), p, trimmed(req.Code), actor(c))
+		n, err = h.accounts.PhoneByCode(c.Request.Context(), p, trimmed(req.Code), actor(c))
 	case req.EncryptedData != "" || req.IV != "":
-		n, err = h.userData.PhoneFromEncryptedData(c.Request.Context(), p, trimmed(req.EncryptedData), trimmed(req.IV), actor(c))
+		n, err = h.accounts.PhoneFromEncryptedData(c.Request.Context(), p, trimmed(req.EncryptedData), trimmed(req.IV), actor(c))
 	default:
 		badRequest(c, http.StatusBadRequest, "invalid_code", "phone_code_missing")
 		return
 	}
 	if err != nil {
-		fail(c, err)
+		failUserData(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"code": CodeOK, "msg": "ok", "phone": n.Phone, "countryCode": n.CountryCode})
@@ -63,9 +52,9 @@ func (h *Handler) Phone(c *gin.Context) {
 // CheckSession answers GET /mobileApi/user/checkSession.
 func (h *Handler) CheckSession(c *gin.Context) {
 	p, _ := principal(c)
-	valid, err := h.userData.CheckSession(c.Request.Context(), p)
+	valid, err := h.accounts.CheckSession(c.Request.Context(), p)
 	if err != nil {
-		fail(c, err)
+		failUserData(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"code": CodeOK, "msg": "ok", "valid": valid})
@@ -79,9 +68,9 @@ func (h *Handler) Avatar(c *gin.Context) {
 		return
 	}
 	p, _ := principal(c)
-	info, err := h.userData.SetAvatar(c.Request.Context(), p, data, h.publicBase(c))
+	info, err := h.accounts.SetAvatar(c.Request.Context(), p, data, h.publicBase(c))
 	if err != nil {
-		fail(c, err)
+		failUserData(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"code": CodeOK, "msg": "ok", "avatarUrl": info.AvatarURL})
@@ -146,7 +135,7 @@ func (h *Handler) publicBase(c *gin.Context) string {
 // browser from treating it as anything but an image.
 func (h *Handler) ServeAvatar(c *gin.Context) {
 	c.Header("X-Content-Type-Options", "nosniff")
-	a, err := h.userData.OpenAvatar(c.Param("name"))
+	a, err := h.accounts.OpenAvatar(c.Param("name"))
 	if err != nil {
 		c.String(http.StatusNotFound, "404 page not found")
 		return

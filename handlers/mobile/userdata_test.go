@@ -190,7 +190,7 @@ func TestUserDataWeChatFailures(t *testing.T) {
 			{name: "another user's code", method: "POST", path: "/mobileApi/user/phone", body: phone(wechattest.PhoneCode("mallory-phone", "13700137000")), wantStatus: 400, wantReason: "phone_code_invalid"},
 			{name: "45011 quota", method: "POST", path: "/mobileApi/user/phone", body: phone("err:45011"), wantStatus: 429, wantReason: "wechat_rate_limited"},
 			{name: "-1 busy", method: "POST", path: "/mobileApi/user/phone", body: phone("err:-1"), wantStatus: 424, wantReason: "wechat_busy"},
-			{name: "40226 risky user", method: "POST", path: "/mobileApi/user/phone", body: phone("err:40226"), wantStatus: 424, wantReason: "wechat_refused"},
+			{name: "40226 risky user", method: "POST", path: "/mobileApi/user/phone", body: phone("err:40226"), wantStatus: 424, wantReason: "wechat_risky_user"},
 			{name: "garbage", method: "POST", path: "/mobileApi/user/phone", body: phone("garbage"), wantStatus: 424, wantReason: "wechat_busy"},
 			{name: "http 500", method: "POST", path: "/mobileApi/user/phone", body: phone("http500"), wantStatus: 424, wantReason: "wechat_busy"},
 			{name: "no phone_info", method: "POST", path: "/mobileApi/user/phone", body: phone("noinfo"), wantStatus: 424, wantReason: "wechat_busy"},

@@ -226,7 +226,7 @@ func seedMenus(t *testing.T, driver, dsn, username string) {
 		}
 		ids = append(ids, m.ID)
 	}
-	if err := store.AssignMenus(ctx, acct.ID, ids...); err != nil {
+	if err := store.AssignMenusToAccounts(ctx, []uint64{acct.ID}, ids); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -41,9 +41,8 @@ type App struct {
 	Logs     *SyncBuffer // everything the server logged, for tests that scan it
 	Client   *http.Client
 
-	// UserData is the WeChat user-data rules the server runs with; DataDir its DATA_DIR.
-	UserData *account.UserData
-	DataDir  string
+	// DataDir is the server's DATA_DIR.
+	DataDir string
 }
 
 // Options change how the app is built.
@@ -111,20 +110,16 @@ func Start(t testing.TB, opt Options) *App {
 	logs := &SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	store := models.NewStore(db.Gorm)
+	dataDir := filepath.Join(t.TempDir(), "data")
 	accounts, err := account.New(account.Config{
 		Store: store, WeChat: wx, SecretKey: SecretKey, Logger: log,
 		TokenTTL: opt.TokenTTL, TicketTTL: opt.TicketTTL, Now: opt.Now,
-		PasswordCost: bcrypt.MinCost,
+		PasswordCost: bcrypt.MinCost, DataDir: dataDir, WatermarkWindow: opt.WatermarkWindow,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dataDir := filepath.Join(t.TempDir(), "data")
-	userData, err := account.NewUserData(accounts, account.UserDataConfig{DataDir: dataDir, WatermarkWindow: opt.WatermarkWindow})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := web.NewHandler(web.Deps{UserData: userData, Accounts: accounts, Store: store, Logger: log, Sandbox: opt.Sandbox, RateLimits: opt.rateLimits(), TrustedProxies: opt.TrustedProxies, Metrics: opt.Metrics,
+	h, err := web.NewHandler(web.Deps{Accounts: accounts, Store: store, Logger: log, Sandbox: opt.Sandbox, RateLimits: opt.rateLimits(), TrustedProxies: opt.TrustedProxies, Metrics: opt.Metrics,
 		ConsoleZone: opt.ConsoleZone, ConsoleIdleTimeout: opt.ConsoleIdleTimeout})
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +127,7 @@ func Start(t testing.TB, opt Options) *App {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &App{
-		UserData: userData, DataDir: dataDir, URL: srv.URL, Server: srv, DB: db, Store: store, Accounts: accounts, WeChat: fake, Logs: logs,
+		DataDir: dataDir, URL: srv.URL, Server: srv, DB: db, Store: store, Accounts: accounts, WeChat: fake, Logs: logs,
 		Client: &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
 }

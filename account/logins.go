@@ -3,26 +3,11 @@ package account
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"wxbind/models"
-)
-
-// Audit actions written by the login rules.
-const (
-	ActionBind   = "bind"
-	ActionUnbind = "unbind"
-)
-
-// Field limits, in characters.
-const (
-	MaxNicknameLen  = 64
-	MaxAvatarURLLen = 1024
 )
 
 // UserInfo is what the mini-program is told about its logged-in user.
@@ -88,13 +73,6 @@ func (s *Service) CheckBind(ctx context.Context, code string) (CheckBindResult, 
 		return CheckBindResult{}, err
 	}
 	return CheckBindResult{Login: login}, nil
-}
-
-func (s *Service) issueTicket(ident models.WechatIdentity) string {
-	return s.keys.signTicket(BindTicket{
-		ID: newTicketID(), IdentityID: ident.ID, OpenID: ident.OpenID,
-		ExpiresAt: s.clock().Add(s.ticketTTL),
-	})
 }
 
 // BindRequest is a bind as the mini-program's login page sends it. The openid comes from
@@ -181,36 +159,6 @@ func (s *Service) Bind(ctx context.Context, req BindRequest, actor Actor) (*Logi
 	return login, nil
 }
 
-// bindingIdentity finds the WeChat identity a bind is for, from its ticket or a fresh code.
-func (s *Service) bindingIdentity(ctx context.Context, req BindRequest) (models.WechatIdentity, *BindTicket, error) {
-	switch {
-	case req.BindTicket != "":
-		t, err := s.keys.verifyTicket(req.BindTicket, s.clock())
-		if err != nil {
-			return models.WechatIdentity{}, nil, err
-		}
-		if req.OpenID != "" && req.OpenID != t.OpenID {
-			return models.WechatIdentity{}, nil, ErrOpenIDMismatch
-		}
-		ident, err := s.store.IdentityByID(ctx, t.IdentityID)
-		if errors.Is(err, models.ErrNotFound) || (err == nil && (ident.OpenID != t.OpenID || ident.AppID != s.AppID())) {
-			return models.WechatIdentity{}, nil, ErrTicketInvalid
-		}
-		return ident, &t, err
-	case req.Code != "":
-		sess, err := s.exchange(ctx, req.Code)
-		if err != nil {
-			return models.WechatIdentity{}, nil, err
-		}
-		if req.OpenID != "" && req.OpenID != sess.OpenID {
-			return models.WechatIdentity{}, nil, ErrOpenIDMismatch
-		}
-		ident, err := s.recordIdentity(ctx, sess)
-		return ident, nil, err
-	}
-	return models.WechatIdentity{}, nil, invalid("bindTicket", "send the bindTicket from checkBind, or a fresh wx.login code")
-}
-
 // verifyPassword checks the credentials in constant-ish time and the account's status.
 func (s *Service) verifyPassword(ctx context.Context, username, password string) (models.Account, error) {
 	acct, err := s.store.AccountByUsername(ctx, username)
@@ -230,18 +178,6 @@ func (s *Service) verifyPassword(ctx context.Context, username, password string)
 	return acct, nil
 }
 
-// issueLogin creates a token for the bound identity. The menus are filled in after the
-// transaction, so that it stays short.
-func (s *Service) issueLogin(ctx context.Context, tx *models.Store, acct models.Account, ident models.WechatIdentity) (*Login, error) {
-	token, hash := newToken()
-	now := s.clock()
-	row := models.LoginToken{TokenHash: hash, AccountID: acct.ID, IdentityID: ident.ID, CreatedAt: now, ExpiresAt: now.Add(s.tokenTTL)}
-	if err := tx.CreateLoginToken(ctx, &row); err != nil {
-		return nil, fmt.Errorf("storing login token: %w", err)
-	}
-	return &Login{Token: token, ExpiresIn: int64(s.tokenTTL.Seconds()), UserInfo: userInfo(acct, ident)}, nil
-}
-
 func (s *Service) fillMenus(ctx context.Context, login *Login) error {
 	menus, err := s.MenuTree(ctx, login.UserInfo.UserID)
 	login.MenuList = menus
@@ -256,36 +192,54 @@ func userInfo(acct models.Account, ident models.WechatIdentity) UserInfo {
 	}
 }
 
-func pick(v *string, old string) string {
-	if v == nil {
-		return old
+// ConsoleLogin checks a console login. Role user is refused; failures are audited and, past
+// the limits, refused before the password is even checked.
+func (s *Service) ConsoleLogin(ctx context.Context, username, password, ip string) (models.Account, error) {
+	username = strings.TrimSpace(username)
+	if username == "" || password == "" {
+		return models.Account{}, invalidKey("username", "input.credentials_missing", nil, "enter both username and password")
 	}
-	return *v
+	if len(username) > 64 || len(password) > MaxPasswordLen {
+		return models.Account{}, ErrWrongCredentials
+	}
+	if err := s.passwordLockout(ctx, username, ip); err != nil {
+		return models.Account{}, err
+	}
+	acct, err := s.verifyPassword(ctx, username, password)
+	if err == nil && acct.Role != models.RoleStaff && acct.Role != models.RoleAdmin {
+		err = ErrNoConsoleAccess
+	}
+	if err != nil {
+		if errors.Is(err, ErrWrongCredentials) || errors.Is(err, ErrAccountDisabled) || errors.Is(err, ErrNoConsoleAccess) {
+			s.audit(ctx, s.store, Actor{IP: ip, Name: username}, ActionConsoleLoginFailed, loginTarget(username), err.Error())
+		}
+		return models.Account{}, err
+	}
+	id := acct.ID
+	s.audit(ctx, s.store, Actor{AccountID: &id, Name: acct.Username, IP: ip}, ActionConsoleLogin, AccountTarget(acct.ID), "")
+	return acct, nil
 }
 
-// validateProfile checks nickname and avatar URL as the mini-program sends them. Every
-// character is kept, emoji included; only the length is capped.
-func validateProfile(nickName, avatarURL *string) error {
-	if nickName != nil {
-		if !utf8.ValidString(*nickName) {
-			return invalid("nickName", "nickname is not valid UTF-8")
-		}
-		if n := utf8.RuneCountInString(*nickName); n > MaxNicknameLen {
-			return invalidKey("nickName", "input.nickName_too_long", map[string]any{"Max": MaxNicknameLen},
-				"nickname is %d characters; at most %d are allowed", n, MaxNicknameLen)
-		}
-		if strings.ContainsFunc(*nickName, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-			return invalid("nickName", "nickname contains control characters")
-		}
+// ConsoleLogout records the end of a console session.
+func (s *Service) ConsoleLogout(ctx context.Context, actor Actor) {
+	s.audit(ctx, s.store, actor, ActionConsoleLogout, "", "")
+}
+
+// ConsoleAccount loads the account behind a console session and checks it may still use the
+// console: active, staff or admin, and the same credentials the session was opened with.
+func (s *Service) ConsoleAccount(ctx context.Context, id uint64, stamp string) (models.Account, error) {
+	acct, err := s.store.AccountByID(ctx, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return models.Account{}, ErrUnauthenticated
 	}
-	if avatarURL != nil && *avatarURL != "" {
-		if len(*avatarURL) > MaxAvatarURLLen {
-			return invalid("avatarUrl", "avatar URL is longer than %d characters", MaxAvatarURLLen)
-		}
-		u, err := url.Parse(*avatarURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return invalid("avatarUrl", "avatar URL must be an http(s) URL")
-		}
+	if err != nil {
+		return models.Account{}, err
 	}
-	return nil
+	if acct.Status != models.StatusActive || CredentialStamp(acct) != stamp {
+		return models.Account{}, ErrUnauthenticated
+	}
+	if acct.Role != models.RoleStaff && acct.Role != models.RoleAdmin {
+		return acct, ErrNoConsoleAccess
+	}
+	return acct, nil
 }

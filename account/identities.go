@@ -3,60 +3,79 @@ package account
 import (
 	"context"
 	"errors"
-	"time"
-
+	"net/url"
+	"strings"
+	"unicode/utf8"
 	"wxbind/models"
+	"wxbind/wechat"
 )
 
-// Principal is the logged-in mini-program user a token stands for.
-type Principal struct {
-	TokenID    uint64
-	AccountID  uint64
-	IdentityID uint64
-	Role       string
-	User       UserInfo // as of the token check, read in the same statement
-}
-
-// Authenticate resolves a login token. Every check is a database read, so a logout, unbind or
-// disable on any server instance is honoured by all of them at once.
-func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
-	if !wellFormedToken(token) {
-		return Principal{}, ErrUnauthenticated
-	}
-	l, err := s.store.ActiveLoginByTokenHash(ctx, hashToken(token), s.clock())
+// UnbindAccount ends the account's WeChat binding through the same rule as the mini-program's
+// own unbind: every token issued through it dies at once.
+func (s *Service) UnbindAccount(ctx context.Context, actor Actor, accountID uint64) error {
+	ident, err := s.store.IdentityOfAccount(ctx, s.AppID(), accountID)
 	if errors.Is(err, models.ErrNotFound) {
-		return Principal{}, ErrUnauthenticated
+		return ErrNotBoundAccount
 	}
 	if err != nil {
-		return Principal{}, err
+		return err
 	}
-	return principalOf(l), nil
+	return s.Unbind(ctx, ident.ID, actor)
 }
 
-// Info authenticates token and reads the user's info and menus with it, in one statement: the
-// mini-program's most frequent call, and as fresh as every other.
-func (s *Service) Info(ctx context.Context, token string) (Principal, []MenuNode, error) {
-	if !wellFormedToken(token) {
-		return Principal{}, nil, ErrUnauthenticated
+// Field limits, in characters.
+const (
+	MaxNicknameLen  = 64
+	MaxAvatarURLLen = 1024
+)
+
+func pick(v *string, old string) string {
+	if v == nil {
+		return old
 	}
-	l, menus, err := s.store.ActiveLoginWithMenus(ctx, hashToken(token), s.clock())
-	if errors.Is(err, models.ErrNotFound) {
-		return Principal{}, nil, ErrUnauthenticated
-	}
-	if err != nil {
-		return Principal{}, nil, err
-	}
-	return principalOf(l), BuildMenuTree(menus), nil
+	return *v
 }
 
-func principalOf(l models.ActiveLogin) Principal {
-	return Principal{TokenID: l.TokenID, AccountID: l.AccountID, IdentityID: l.IdentityID, Role: l.Role, User: UserInfo{
-		UserID: l.AccountID, Username: l.Username, Name: l.Name, NickName: l.Nickname, AvatarURL: l.AvatarURL,
-		OpenID: l.OpenID, Phone: l.Phone, CountryCode: l.PhoneCountryCode,
-	}}
+// validateProfile checks nickname and avatar URL as the mini-program sends them. Every
+// character is kept, emoji included; only the length is capped.
+func validateProfile(nickName, avatarURL *string) error {
+	if nickName != nil {
+		if !utf8.ValidString(*nickName) {
+			return invalid("nickName", "nickname is not valid UTF-8")
+		}
+		if n := utf8.RuneCountInString(*nickName); n > MaxNicknameLen {
+			return invalidKey("nickName", "input.nickName_too_long", map[string]any{"Max": MaxNicknameLen},
+				"nickname is %d characters; at most %d are allowed", n, MaxNicknameLen)
+		}
+		if strings.ContainsFunc(*nickName, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return invalid("nickName", "nickname contains control characters")
+		}
+	}
+	if avatarURL != nil && *avatarURL != "" {
+		if len(*avatarURL) > MaxAvatarURLLen {
+			return invalid("avatarUrl", "avatar URL is longer than %d characters", MaxAvatarURLLen)
+		}
+		u, err := url.Parse(*avatarURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return invalid("avatarUrl", "avatar URL must be an http(s) URL")
+		}
+	}
+	return nil
 }
 
-// Info is the logged-in user's info and menus.
+// recordIdentity stores what WeChat said about the user: every checkBind does, bound or not.
+func (s *Service) recordIdentity(ctx context.Context, sess wechat.Session) (models.WechatIdentity, error) {
+	sealed := s.keys.seal(sess.SessionKey, sess.OpenID)
+	return s.store.UpsertIdentity(ctx, s.AppID(), sess.OpenID, sess.UnionID, sealed, s.clock())
+}
+
+// SessionKey opens the newest session_key WeChat gave for the identity.
+func (s *Service) SessionKey(ident models.WechatIdentity) (string, error) {
+	if ident.SessionKeySealed == "" {
+		return "", errors.New("no session_key stored for this identity")
+	}
+	return s.keys.unseal(ident.SessionKeySealed, ident.OpenID)
+}
 
 func (s *Service) userInfo(ctx context.Context, p Principal) (UserInfo, error) {
 	acct, err := s.store.AccountByID(ctx, p.AccountID)
@@ -87,11 +106,6 @@ func (s *Service) UpdateProfile(ctx context.Context, p Principal, nickName, avat
 		return UserInfo{}, err
 	}
 	return s.userInfo(ctx, p)
-}
-
-// Logout kills the token the request came with.
-func (s *Service) Logout(ctx context.Context, p Principal) error {
-	return s.store.RevokeLoginToken(ctx, p.TokenID, s.clock())
 }
 
 // Unbind ends the identity's binding and kills every token issued through it, at once. The
@@ -129,18 +143,4 @@ func (s *Service) Unbind(ctx context.Context, identityID uint64, actor Actor) er
 		}
 		return s.writeAudit(ctx, tx, actor, ActionUnbind, IdentityTarget(ident.ID), detail)
 	})
-}
-
-// Prune forgets tokens that ended over a month ago, tickets past their expiry and expired
-// console sessions.
-func (s *Service) Prune(ctx context.Context) error {
-	now := s.clock()
-	if _, err := s.store.PruneSpentBindTickets(ctx, now); err != nil {
-		return err
-	}
-	if _, err := s.store.PruneConsoleSessions(ctx, now); err != nil {
-		return err
-	}
-	_, err := s.store.PruneLoginTokens(ctx, now.Add(-30*24*time.Hour))
-	return err
 }
