@@ -14,18 +14,42 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
+	"time"
 
 	_ "golang.org/x/image/webp" // registers the WebP decoder with image.Decode
 )
 
 // Avatar limits. The avatar fill-in component hands over a cropped picture of a few hundred
-// pixels; these leave room for a photo while bounding what decoding costs.
+// pixels; these leave room for a photo while bounding what decoding costs. Every limit is read
+// from the file's headers before a single pixel is decoded.
 const (
 	MaxAvatarBytes = 2 << 20
-	MaxAvatarSide  = 4096
-	MinAvatarSide  = 16
+	// MaxAvatarSide bounds each side: a 1024×1024 picture decodes to at most 8 MiB (16-bit
+	// RGBA, which is accepted within this budget) in tens of milliseconds.
+	MaxAvatarSide = 1024
+	MinAvatarSide = 16
+	// MaxAvatarScans bounds a JPEG's scans (SOS markers). A decoder walks the whole picture once
+	// per scan, so thousands of tiny scans are a CPU bomb; libjpeg's progressive script uses 10
+	// and baseline files one per component.
+	MaxAvatarScans = 32
 )
+
+// Decoding avatars is the one costly thing an upload does, so at most a few run at once (see
+// Config.AvatarDecodes); an upload that finds them all taken waits up to
+// AvatarDecodeWait, then gets ErrDecodeBusy and is told to retry after AvatarBusyRetryAfter.
+const (
+	AvatarDecodeWait     = time.Second
+	AvatarBusyRetryAfter = 2 * time.Second
+)
+
+// ErrDecodeBusy means every avatar decode slot stayed taken for AvatarDecodeWait.
+var ErrDecodeBusy = errors.New("every avatar decode slot is taken")
+
+// defaultAvatarDecodes is half the cores, at least one and at most four: uploads never take
+// every core, and at most four decodes' memory (8 MiB each at the size limit) is ever held.
+func defaultAvatarDecodes() int { return min(4, max(1, runtime.GOMAXPROCS(0)/2)) }
 
 // AvatarPathPrefix is where avatars are served.
 const AvatarPathPrefix = "/avatars/"
@@ -48,7 +72,7 @@ func (s *Service) SetAvatar(ctx context.Context, p Principal, data []byte, publi
 	if s.avatarDir == "" {
 		return UserInfo{}, ErrAvatarStorageUnset
 	}
-	name, err := s.storeAvatar(data)
+	name, err := s.storeAvatar(ctx, data)
 	if err != nil {
 		return UserInfo{}, err
 	}
@@ -56,9 +80,19 @@ func (s *Service) SetAvatar(ctx context.Context, p Principal, data []byte, publi
 	return s.UpdateProfile(ctx, p, nil, &url)
 }
 
-// storeAvatar re-encodes the picture and writes it once per distinct content.
-func (s *Service) storeAvatar(data []byte) (string, error) {
-	clean, ext, err := CleanAvatar(data)
+// storeAvatar re-encodes the picture and writes it once per distinct content. The headers are
+// checked first, by every upload at once; only the decode waits for a slot.
+func (s *Service) storeAvatar(ctx context.Context, data []byte) (string, error) {
+	format, err := checkAvatar(data)
+	if err != nil {
+		return "", err
+	}
+	release, err := s.decodeSlot(ctx)
+	if err != nil {
+		return "", err
+	}
+	clean, ext, err := reencodeAvatar(data, format)
+	release()
 	if err != nil {
 		return "", err
 	}
@@ -92,33 +126,111 @@ func (s *Service) storeAvatar(data []byte) (string, error) {
 	return name, nil
 }
 
+// decodeSlot takes one of the avatar decode slots, waiting at most s.decodeWait; release gives
+// it back.
+func (s *Service) decodeSlot(ctx context.Context) (release func(), err error) {
+	release = func() { <-s.decodes }
+	select {
+	case s.decodes <- struct{}{}:
+		return release, nil
+	default:
+	}
+	wait := time.NewTimer(s.decodeWait)
+	defer wait.Stop()
+	select {
+	case s.decodes <- struct{}{}:
+		return release, nil
+	case <-wait.C:
+		return nil, ErrDecodeBusy
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // CleanAvatar checks data is a PNG, JPEG or WebP of sane size, by its content and not any
 // name, and re-encodes its pixels, which drops EXIF, XMP, ICC, text chunks and anything
 // appended. WebP comes out as PNG: Go has no WebP encoder. It returns the bytes and their
-// file extension.
+// file extension. It takes no decode slot; Service.SetAvatar does.
 func CleanAvatar(data []byte) ([]byte, string, error) {
+	format, err := checkAvatar(data)
+	if err != nil {
+		return nil, "", err
+	}
+	return reencodeAvatar(data, format)
+}
+
+// checkAvatar reads only headers: type, size and (for JPEG) the number of scans, so that what
+// a decode will cost is known and bounded before it starts. It returns the image format.
+func checkAvatar(data []byte) (string, error) {
 	if len(data) > MaxAvatarBytes {
-		return nil, "", fmt.Errorf("%w: %d bytes, at most %d", ErrAvatarTooLarge, len(data), MaxAvatarBytes)
+		return "", fmt.Errorf("%w: %d bytes, at most %d", ErrAvatarTooLarge, len(data), MaxAvatarBytes)
 	}
 	if len(data) == 0 {
-		return nil, "", invalid("file", "the avatar file is empty")
+		return "", invalid("file", "the avatar file is empty")
 	}
 	sniffed := http.DetectContentType(data)
 	want := map[string]string{"image/png": "png", "image/jpeg": "jpeg", "image/webp": "webp"}[sniffed]
 	if want == "" {
-		return nil, "", fmt.Errorf("%w: content looks like %s", ErrAvatarType, sniffed)
+		return "", fmt.Errorf("%w: content looks like %s", ErrAvatarType, sniffed)
 	}
-	// The header alone tells the size, before any pixel is decoded.
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil || format != want {
-		return nil, "", invalid("file", "the avatar is not a readable %s image", strings.ToUpper(want))
+		return "", invalid("file", "the avatar is not a readable %s image", strings.ToUpper(want))
 	}
 	if cfg.Width < MinAvatarSide || cfg.Height < MinAvatarSide || cfg.Width > MaxAvatarSide || cfg.Height > MaxAvatarSide {
-		return nil, "", invalid("file", "the avatar is %d×%d pixels; each side must be %d to %d", cfg.Width, cfg.Height, MinAvatarSide, MaxAvatarSide)
+		return "", invalidKey("file", "input.file_pixels", map[string]any{"Min": MinAvatarSide, "Max": MaxAvatarSide},
+			"the avatar is %d×%d pixels; each side must be %d to %d", cfg.Width, cfg.Height, MinAvatarSide, MaxAvatarSide)
 	}
+	if format == "jpeg" {
+		if n := jpegScans(data, MaxAvatarScans+1); n > MaxAvatarScans {
+			return "", invalidKey("file", "input.file_scans", map[string]any{"Max": MaxAvatarScans},
+				"the avatar JPEG has more than %d scans", MaxAvatarScans)
+		}
+	}
+	return format, nil
+}
+
+// jpegScans counts a JPEG's start-of-scan markers, stopping at stop. It walks the marker
+// segments and skips each scan's entropy-coded data (where 0xFF is followed by 0x00 or a
+// restart marker); a malformed file ends the count early and is left to the decoder to refuse.
+func jpegScans(data []byte, stop int) int {
+	scans := 0
+	i := 2 // after SOI
+	for i+1 < len(data) && scans < stop {
+		if data[i] != 0xFF {
+			return scans
+		}
+		marker := data[i+1]
+		switch {
+		case marker == 0xFF: // fill byte
+			i++
+			continue
+		case marker == 0xD9: // EOI
+			return scans
+		case marker == 0x01 || marker >= 0xD0 && marker <= 0xD7: // no length
+			i += 2
+			continue
+		}
+		if i+3 >= len(data) {
+			return scans
+		}
+		i += 2 + (int(data[i+2])<<8 | int(data[i+3]))
+		if marker != 0xDA {
+			continue
+		}
+		scans++
+		for i+1 < len(data) && !(data[i] == 0xFF && data[i+1] != 0x00 && (data[i+1] < 0xD0 || data[i+1] > 0xD7)) {
+			i++
+		}
+	}
+	return scans
+}
+
+// reencodeAvatar decodes the checked picture and encodes its pixels again.
+func reencodeAvatar(data []byte, format string) ([]byte, string, error) {
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, "", invalid("file", "the avatar %s image is damaged", strings.ToUpper(want))
+		return nil, "", invalid("file", "the avatar %s image is damaged", strings.ToUpper(format))
 	}
 	var out bytes.Buffer
 	ext := ".png"

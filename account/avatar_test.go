@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"wxbind/account"
+	"wxbind/account/avatartest"
 )
 
 func photo(w, h int) image.Image {
@@ -49,6 +50,43 @@ func TestCleanAvatarKeepsPixelsAndType(t *testing.T) {
 	binary.BigEndian.PutUint32(huge[29:33], crc32.ChecksumIEEE(huge[12:29]))
 	if _, _, err := account.CleanAvatar(huge); !errors.Is(err, account.ErrInvalidInput) || !strings.Contains(err.Error(), "40000×40000 pixels") {
 		t.Fatalf("40000×40000 header: want the size refused, got %v", err)
+	}
+}
+
+// TestCleanAvatarRefusesDecodeBombs: the shapes of issue 11's CPU and memory bombs are refused
+// from their headers, with a message that names the limit; the same shapes within the limits
+// are real images that decode.
+func TestCleanAvatarRefusesDecodeBombs(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		file []byte
+		want string // in the error; "" means accepted
+	}{
+		{"4096×4096 progressive JPEG, 4000 scans (CPU bomb)", avatartest.ProgressiveJPEG(4096, 4096, 4000), "4096×4096 pixels"},
+		{"1024×1024 progressive JPEG, 2000 scans", avatartest.ProgressiveJPEG(1024, 1024, 2000), "more than 32 scans"},
+		{"1024×1024 progressive JPEG, 33 scans", avatartest.ProgressiveJPEG(1024, 1024, 32), "more than 32 scans"},
+		{"1024×1024 progressive JPEG, 32 scans", avatartest.ProgressiveJPEG(1024, 1024, 31), ""},
+		{"4096×4096 16-bit PNG (memory bomb)", avatartest.PNG16(4096, 4096), "4096×4096 pixels"},
+		{"1025×16 16-bit PNG", avatartest.PNG16(1025, 16), "1025×16 pixels"},
+		{"1024×16 16-bit PNG, within budget", avatartest.PNG16(1024, 16), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, _, err := account.CleanAvatar(tc.file)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				img, _, err := image.Decode(bytes.NewReader(out))
+				if err != nil || img.Bounds().Dx() != 1024 || img.Bounds().Dy() < 16 {
+					t.Fatalf("re-encoded: %v %v", img, err)
+				}
+				return
+			}
+			var in *account.InputError
+			if !errors.As(err, &in) || in.Field != "file" || in.Key == "" || in.Data["Max"] == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want an input error on file with a catalog key and the limit, saying %q; got %#v", tc.want, err)
+			}
+		})
 	}
 }
 

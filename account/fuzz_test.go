@@ -1,10 +1,16 @@
 package account
 
 import (
+	"bytes"
+	"image"
+	"image/jpeg"
+	"image/png"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"wxbind/account/avatartest"
 )
 
 // FuzzVerifyTicket: nothing but a ticket we signed verifies, and every ticket we sign does.
@@ -53,6 +59,39 @@ func FuzzTokenParsing(f *testing.F) {
 		}
 		if h := hashToken(s); len(h) != 64 {
 			t.Fatalf("hash %q", h)
+		}
+	})
+}
+
+// FuzzCleanAvatar: whatever the bytes, checking and re-encoding an avatar never panics, and what
+// it accepts is within the limits and decodes to the same size. Seeds are the bomb shapes.
+func FuzzCleanAvatar(f *testing.F) {
+	var jpg, pngBuf bytes.Buffer
+	small := image.NewRGBA(image.Rect(0, 0, 20, 20))
+	jpeg.Encode(&jpg, small, nil)
+	png.Encode(&pngBuf, small)
+	f.Add(jpg.Bytes())
+	f.Add(pngBuf.Bytes())
+	f.Add(avatartest.ProgressiveJPEG(4096, 4096, 4000))
+	f.Add(avatartest.ProgressiveJPEG(64, 64, MaxAvatarScans+5))
+	f.Add(avatartest.ProgressiveJPEG(64, 64, 3))
+	f.Add(avatartest.PNG16(4096, 4096))
+	f.Add(avatartest.PNG16(32, 32))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, ext, err := CleanAvatar(data)
+		if err != nil {
+			return
+		}
+		cfg, _, cerr := image.DecodeConfig(bytes.NewReader(data))
+		if cerr != nil || cfg.Width > MaxAvatarSide || cfg.Height > MaxAvatarSide {
+			t.Fatalf("accepted %v %v beyond the limits", cfg, cerr)
+		}
+		if n := jpegScans(data, MaxAvatarScans+1); ext == ".jpg" && n > MaxAvatarScans {
+			t.Fatalf("accepted a JPEG with %d scans", n)
+		}
+		img, _, err := image.Decode(bytes.NewReader(out))
+		if err != nil || img.Bounds().Dx() != cfg.Width || img.Bounds().Dy() != cfg.Height {
+			t.Fatalf("re-encoded %s does not decode to %dx%d: %v", ext, cfg.Width, cfg.Height, err)
 		}
 	})
 }

@@ -4,6 +4,7 @@
 package account
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,9 +40,14 @@ type Config struct {
 	DataDir string
 	// WatermarkWindow is how old WeChat's encrypted data may be; default DefaultWatermarkWindow.
 	WatermarkWindow time.Duration
+	// AvatarDecodes is how many avatar uploads may decode at once; default half the cores (one
+	// to four). AvatarDecodeWait is how long another waits for one; default AvatarDecodeWait.
+	AvatarDecodes    int
+	AvatarDecodeWait time.Duration
 }
 
-// Service applies the rules. It holds no mutable state; every instance on one database agrees.
+// Service applies the rules. Its only mutable state is the avatar decode slots; every instance
+// on one database agrees.
 type Service struct {
 	store     *models.Store
 	wechat    wechat.API
@@ -54,6 +60,8 @@ type Service struct {
 	avatarDir string // "" when uploads are off
 	// watermarkWindow is how old an encrypted payload's watermark may be.
 	watermarkWindow time.Duration
+	decodes         chan struct{} // a slot per avatar decode that may run at once
+	decodeWait      time.Duration
 	// dummyHash is compared against when a username does not exist, so that a wrong username
 	// takes as long as a wrong password. Made on first use: commands that never log in skip it.
 	dummyHash func() []byte
@@ -72,6 +80,8 @@ func New(cfg Config) (*Service, error) {
 		store: cfg.Store, wechat: cfg.WeChat, keys: k,
 		tokenTTL: cfg.TokenTTL, ticketTTL: cfg.TicketTTL, now: cfg.Now, log: cfg.Logger,
 		cost: cfg.PasswordCost, watermarkWindow: cfg.WatermarkWindow,
+		decodes:    make(chan struct{}, cmp.Or(max(cfg.AvatarDecodes, 0), defaultAvatarDecodes())),
+		decodeWait: cmp.Or(max(cfg.AvatarDecodeWait, 0), AvatarDecodeWait),
 	}
 	if cfg.DataDir != "" {
 		dir, err := prepareAvatarDir(cfg.DataDir)

@@ -66,6 +66,7 @@ var failures = []failure{
 	{account.ErrAvatarTooLarge, http.StatusRequestEntityTooLarge, CodeFailed, "file_too_large", ""},
 	{account.ErrAvatarType, http.StatusUnsupportedMediaType, CodeFailed, "unsupported_image", ""},
 	{account.ErrAvatarStorageUnset, http.StatusServiceUnavailable, CodeFailed, "avatar_storage_off", ""},
+	{account.ErrDecodeBusy, http.StatusTooManyRequests, CodeFailed, "server_busy", ""},
 }
 
 // statusWeChat stands for the route group's status for a failure of WeChat's: 502 on the login
@@ -111,8 +112,11 @@ func failUserData(c *gin.Context, err error) {
 func answerFailure(c *gin.Context, f failure, err error) {
 	_ = c.Error(err)
 	c.Set(OutcomeKey, f.reason)
-	if f.err == account.ErrLoginThrottled {
+	switch f.err {
+	case account.ErrLoginThrottled:
 		c.Header("Retry-After", strconv.Itoa(int(account.LockoutRetryAfter().Seconds())))
+	case account.ErrDecodeBusy:
+		c.Header("Retry-After", strconv.Itoa(int(account.AvatarBusyRetryAfter.Seconds())))
 	}
 	c.AbortWithStatusJSON(f.status, errorBody{Code: f.code, Msg: message(c, f, err), Reason: f.reason})
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -14,10 +15,14 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
+	"runtime/metrics"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"wxbind/account/avatartest"
 	"wxbind/models"
 	"wxbind/models/modelstest"
 	"wxbind/web"
@@ -576,5 +581,143 @@ func TestUserDataRateLimitPerAccount(t *testing.T) {
 	}
 	if r := app.Authed(t, http.MethodGet, "/mobileApi/user/checkSession", hal, nil); r.Code() != 1 {
 		t.Fatalf("another account from the same address: %d %s", r.Status, r.Raw)
+	}
+}
+
+// TestAvatarDecodeBombs sends issue 11's decode bombs through the real upload path, several at
+// once: a 4096×4096 progressive JPEG with 4,000 scans (≈ 27 s of CPU each before the fix), a
+// 1024×1024 one with 20,000 scans, and a 4096×4096 16-bit PNG (128 MiB decoded). Each must be
+// refused from its headers within a second, with the limit in the message, while the process's
+// heap and CPU time stay flat, and nothing is stored.
+func TestAvatarDecodeBombs(t *testing.T) {
+	bombs := map[string]struct {
+		file  []byte
+		limit string
+	}{
+		"jpeg-4096-4000scans":  {avatartest.ProgressiveJPEG(4096, 4096, 4000), "1024"},
+		"jpeg-1024-20000scans": {avatartest.ProgressiveJPEG(1024, 1024, 20000), "32"},
+		"png16-4096":           {avatartest.PNG16(4096, 4096), "1024"},
+	}
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		app := webtest.Start(t, webtest.Options{Driver: driver})
+		app.CreateAccount(t, "ivy", "correct-horse", "user")
+		token := app.BindNew(t, "ivy-phone", "ivy", "correct-horse")
+		type upload struct {
+			name, ct, limit string
+			body            []byte
+		}
+		var uploads []upload
+		for name, b := range bombs {
+			body, ct := multipartBody(t, "file", name+".jpg", b.file)
+			for range 2 {
+				uploads = append(uploads, upload{name, ct, b.limit, body.Bytes()})
+			}
+		}
+
+		runtime.GC()
+		heapBase := heapBytes()
+		peak := make(chan uint64)
+		stop := make(chan struct{})
+		go func() { // the heap's high-water mark while the bombs are in flight
+			high := heapBase
+			for {
+				select {
+				case <-stop:
+					peak <- high
+					return
+				case <-time.After(time.Millisecond):
+					high = max(high, heapBytes())
+				}
+			}
+		}()
+		cpuBefore := cpuTime(t)
+		results := make(chan string, len(uploads))
+		for _, u := range uploads {
+			go func() {
+				start := time.Now()
+				r := app.Do(t, http.MethodPost, "/mobileApi/user/avatar", u.body, "Content-Type", u.ct, "Authorization", "Bearer "+token)
+				took := time.Since(start)
+				switch {
+				case took > time.Second:
+					results <- fmt.Sprintf("%s answered after %v", u.name, took)
+				case r.Status != 400 || r.String("reason") != "invalid_file" || !strings.Contains(r.String("msg"), u.limit):
+					results <- fmt.Sprintf("%s: want 400 invalid_file naming %s, got %d %s", u.name, u.limit, r.Status, r.Raw)
+				default:
+					results <- ""
+				}
+			}()
+		}
+		for range uploads {
+			if msg := <-results; msg != "" {
+				t.Error(msg)
+			}
+		}
+		cpu := cpuTime(t) - cpuBefore
+		close(stop)
+		grew := int64(<-peak) - int64(heapBase)
+		t.Logf("%d bombs: heap grew at most %d KiB, CPU %v", len(uploads), grew>>10, cpu)
+		if grew > 32<<20 {
+			t.Errorf("heap grew by %d MiB while refusing the bombs; want under 32 MiB", grew>>20)
+		}
+		if cpu > time.Second {
+			t.Errorf("refusing %d bombs took %v of CPU; want under a second", len(uploads), cpu)
+		}
+		if info := app.Authed(t, http.MethodGet, "/mobileApi/user/info", token, nil); info.Body["userInfo"].(map[string]any)["avatarUrl"] != "" {
+			t.Fatalf("a refused bomb set the avatar: %s", info.Raw)
+		}
+		if entries, _ := os.ReadDir(app.DataDir + "/avatars"); len(entries) != 0 {
+			t.Fatalf("refused bombs left %d files", len(entries))
+		}
+	})
+}
+
+// heapBytes is the memory held by live and not yet swept heap objects.
+func heapBytes() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// cpuTime is the CPU this process has used, user and system.
+func cpuTime(t testing.TB) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestAvatarDecodeBusy: with one decode slot and almost no wait, uploads that arrive together
+// find it taken and get 429 server_busy with Retry-After; the one holding it succeeds.
+// (SQLite only: nothing here depends on the database.)
+func TestAvatarDecodeBusy(t *testing.T) {
+	app := webtest.Start(t, webtest.Options{AvatarDecodes: 1, AvatarDecodeWait: time.Millisecond})
+	app.CreateAccount(t, "jay", "correct-horse", "user")
+	token := app.BindNew(t, "jay-phone", "jay", "correct-horse")
+	body, ct := multipartBody(t, "file", "big.png", pngImage(t, 1024, 1024, nil))
+	const n = 4
+	answers := make(chan webtest.Response, n)
+	start := make(chan struct{})
+	for range n {
+		go func() {
+			<-start
+			answers <- app.Do(t, http.MethodPost, "/mobileApi/user/avatar", body.Bytes(), "Content-Type", ct, "Authorization", "Bearer "+token)
+		}()
+	}
+	close(start)
+	ok, busy := 0, 0
+	for range n {
+		r := <-answers
+		switch {
+		case r.Status == 200 && r.Code() == 1:
+			ok++
+		case r.Status == 429 && r.Code() == 0 && r.String("reason") == "server_busy" && r.Header.Get("Retry-After") == "2" && r.String("msg") != "":
+			busy++
+		default:
+			t.Fatalf("want 200 or 429 server_busy with Retry-After: 2, got %d %v %s", r.Status, r.Header, r.Raw)
+		}
+	}
+	if ok == 0 || busy == 0 {
+		t.Fatalf("%d succeeded, %d were told the server is busy; want both", ok, busy)
 	}
 }

@@ -65,6 +65,9 @@ type Options struct {
 
 	// WatermarkWindow is how old encrypted data may be; default account.DefaultWatermarkWindow.
 	WatermarkWindow time.Duration
+	// AvatarDecodes and AvatarDecodeWait bound avatar decodes; default as in production.
+	AvatarDecodes    int
+	AvatarDecodeWait time.Duration
 
 	// ConsoleZone is where the console shows times; default Asia/Shanghai, as in production.
 	ConsoleZone *time.Location
@@ -115,6 +118,7 @@ func Start(t testing.TB, opt Options) *App {
 		Store: store, WeChat: wx, SecretKey: SecretKey, Logger: log,
 		TokenTTL: opt.TokenTTL, TicketTTL: opt.TicketTTL, Now: opt.Now,
 		PasswordCost: bcrypt.MinCost, DataDir: dataDir, WatermarkWindow: opt.WatermarkWindow,
+		AvatarDecodes: opt.AvatarDecodes, AvatarDecodeWait: opt.AvatarDecodeWait,
 	})
 	if err != nil {
 		t.Fatal(err)
