@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"wxbind/handlers/mobile"
+	"wxbind/web/requestinfo"
 )
 
 // Metrics are the server's Prometheus metrics, on a registry of their own (no global state).
@@ -80,7 +80,7 @@ func (m *Metrics) middleware() gin.HandlerFunc {
 		}
 		m.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status())).Inc()
 		m.latency.WithLabelValues(route, c.Request.Method).Observe(time.Since(start).Seconds())
-		outcome := c.GetString(mobile.OutcomeKey)
+		outcome := requestinfo.Outcome(c)
 		if outcome == "" && isMobile(c) && c.Writer.Status() < 300 {
 			outcome = "ok"
 		}

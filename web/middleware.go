@@ -11,8 +11,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"wxbind/handlers/mobile"
 	"wxbind/i18n"
+	"wxbind/web/requestinfo"
 )
 
 const requestIDHeader = "X-Request-Id"
@@ -64,8 +64,8 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 			slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
 			slog.String("ip", c.ClientIP()),
 		}
-		if uid, ok := c.Get(mobile.UserIDKey); ok {
-			attrs = append(attrs, slog.Any("user_id", uid))
+		if uid, ok := requestinfo.UserID(c); ok {
+			attrs = append(attrs, slog.Uint64("user_id", uid))
 		}
 		if len(c.Errors) > 0 {
 			attrs = append(attrs, slog.String("error", c.Errors.Last().Error()))

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"math"
 	"net"
 	"net/http"
@@ -12,8 +11,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/time/rate"
 
-	"wxbind/handlers/mobile"
 	"wxbind/i18n"
+	"wxbind/web/requestinfo"
 )
 
 // RateLimits sets the per-client-address request rates. Each server instance counts on its own,
@@ -119,8 +118,8 @@ func limitPerClient(r Rate, now func() time.Time) gin.HandlerFunc {
 // the appid's WeChat quota for everyone. Use after RequireToken.
 func limitPerAccount(r Rate, now func() time.Time) gin.HandlerFunc {
 	return limitBy(r, now, func(c *gin.Context) (string, bool) {
-		id, ok := c.Get(mobile.UserIDKey)
-		return fmt.Sprint(id), ok // not ok: RequireToken has refused the request already
+		id, ok := requestinfo.UserID(c)
+		return strconv.FormatUint(id, 10), ok // not ok: RequireToken has refused the request already
 	})
 }
 

@@ -2,10 +2,13 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -122,5 +125,52 @@ func TestServerLimits(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
 		t.Fatalf("a 64 KB header: want 431, got %d", resp.StatusCode)
+	}
+}
+
+// TestAccessLogNamesTheAccount: a request made as an account — by mini-program token or console
+// session — is logged with that account's id; an anonymous one with none.
+func TestAccessLogNamesTheAccount(t *testing.T) {
+	app := webtest.Start(t, webtest.Options{})
+	una := app.CreateAccount(t, "una", "una-password", "user")
+	boss := app.CreateAccount(t, "boss", "boss-password", "admin")
+	token := app.BindNew(t, "una-phone", "una", "una-password")
+	app.Authed(t, http.MethodGet, "/mobileApi/user/info", token, nil)
+	app.Do(t, http.MethodGet, "/healthz", nil)
+
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := browser.PostForm(app.URL+"/admin/login", url.Values{"username": {"boss"}, "password": {"boss-password"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp, err = browser.Get(app.URL + "/admin/"); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("console dashboard after login: %d", resp.StatusCode)
+	}
+
+	// A page larger than the write buffer reaches the client before its log line is written.
+	logged := func(route string) string {
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			for line := range strings.Lines(app.Logs.String()) {
+				if strings.Contains(line, "msg=request ") && strings.Contains(line, " route="+route+" ") {
+					return line
+				}
+			}
+		}
+		t.Fatalf("no access log line for %s:\n%s", route, app.Logs.String())
+		return ""
+	}
+	for route, want := range map[string]uint64{"/mobileApi/user/bind": una.ID, "/mobileApi/user/info": una.ID, "/admin/": boss.ID} {
+		if line := logged(route); !strings.Contains(line, fmt.Sprintf(" user_id=%d", want)) {
+			t.Errorf("%s: want user_id=%d in %q", route, want, line)
+		}
+	}
+	if line := logged("/healthz"); strings.Contains(line, "user_id") {
+		t.Errorf("anonymous /healthz logged with an account: %q", line)
 	}
 }

@@ -20,10 +20,10 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"wxbind/account"
-	"wxbind/handlers/mobile"
 	"wxbind/i18n"
 	"wxbind/models"
 	"wxbind/templates"
+	"wxbind/web/requestinfo"
 )
 
 // Session keys.
@@ -170,7 +170,7 @@ func (h *Handler) RequireLogin() gin.HandlerFunc {
 			return
 		}
 		c.Set(userKey, templates.ConsoleUser{ID: acct.ID, Username: acct.Username, Role: acct.Role, IsAdmin: acct.Role == models.RoleAdmin})
-		c.Set(mobile.UserIDKey, acct.ID) // for the access log
+		requestinfo.SetUserID(c, acct.ID) // for the access log
 		c.Next()
 	}
 }

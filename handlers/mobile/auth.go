@@ -9,17 +9,11 @@ import (
 
 	"wxbind/account"
 	"wxbind/i18n"
+	"wxbind/web/requestinfo"
 )
 
-// Keys under which a request's login is kept in the Gin context.
-const (
-	principalKey = "mobile.principal"
-	// UserIDKey holds the account id for the access log.
-	UserIDKey = "user_id"
-	// OutcomeKey holds what came of a request — "login", "not_bound", "ok" or a failure
-	// reason — for the metrics.
-	OutcomeKey = "mobile.outcome"
-)
+// principalKey is where a request's login is kept in the Gin context.
+type principalKey struct{}
 
 // RequireToken lets a request through only with a live login token, read from
 // "Authorization: Bearer T", a "token" header or a "token" query parameter (mini-programs
@@ -45,13 +39,13 @@ func signIn(c *gin.Context, check func(ctx context.Context, token string) (accou
 		fail(c, err)
 		return account.Principal{}, false
 	}
-	c.Set(principalKey, p)
-	c.Set(UserIDKey, p.AccountID)
+	c.Set(principalKey{}, p)
+	requestinfo.SetUserID(c, p.AccountID)
 	return p, true
 }
 
 func principal(c *gin.Context) (account.Principal, bool) {
-	v, ok := c.Get(principalKey)
+	v, ok := c.Get(principalKey{})
 	if !ok {
 		return account.Principal{}, false
 	}

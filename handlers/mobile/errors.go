@@ -12,6 +12,7 @@ import (
 
 	"wxbind/account"
 	"wxbind/i18n"
+	"wxbind/web/requestinfo"
 )
 
 // Body codes the mini-program switches on.
@@ -111,7 +112,7 @@ func failUserData(c *gin.Context, err error) {
 
 func answerFailure(c *gin.Context, f failure, err error) {
 	_ = c.Error(err)
-	c.Set(OutcomeKey, f.reason)
+	requestinfo.SetOutcome(c, f.reason)
 	switch f.err {
 	case account.ErrLoginThrottled:
 		c.Header("Retry-After", strconv.Itoa(int(account.LockoutRetryAfter().Seconds())))
@@ -143,6 +144,6 @@ func badRequest(c *gin.Context, status int, reason, msgKey string) {
 
 // refuse answers a failure whose message is already in the request's language.
 func refuse(c *gin.Context, status, code int, reason, msg string) {
-	c.Set(OutcomeKey, reason)
+	requestinfo.SetOutcome(c, reason)
 	c.AbortWithStatusJSON(status, errorBody{Code: code, Msg: msg, Reason: reason})
 }

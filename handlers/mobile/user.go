@@ -8,6 +8,7 @@ import (
 
 	"wxbind/account"
 	"wxbind/i18n"
+	"wxbind/web/requestinfo"
 )
 
 // loginBody is a bound checkBind's and a successful bind's answer.
@@ -21,8 +22,8 @@ type loginBody struct {
 }
 
 func writeLogin(c *gin.Context, l *account.Login) {
-	c.Set(UserIDKey, l.UserInfo.UserID)
-	c.Set(OutcomeKey, "login")
+	requestinfo.SetUserID(c, l.UserInfo.UserID)
+	requestinfo.SetOutcome(c, "login")
 	c.JSON(http.StatusOK, loginBody{CodeOK, "ok", l.Token, l.ExpiresIn, l.UserInfo, l.MenuList})
 }
 
@@ -47,7 +48,7 @@ func (h *Handler) CheckBind(c *gin.Context) {
 		return
 	}
 	// 301 is a body code the client switches on, never an HTTP redirect.
-	c.Set(OutcomeKey, "not_bound")
+	requestinfo.SetOutcome(c, "not_bound")
 	c.JSON(http.StatusOK, gin.H{"code": CodeNotBound, "msg": i18n.FromContext(c).T("mobile.not_bound_hint"), "openId": res.OpenID, "bindTicket": res.BindTicket})
 }
 
