@@ -1,7 +1,9 @@
 // Package miniprogramtest runs the sample mini-program's Node tests (miniprogram/test/*.test.js)
 // against the real server binary: built from ./cmd/server, started on a free loopback port in
 // sandbox mode with its own data directory, accounts made with `server user add`, on SQLite and
-// on a throwaway MariaDB database.
+// on a throwaway MariaDB database. The tests render the pages with Tencent's
+// miniprogram-simulate; their npm packages (package-lock.json) are installed with `npm ci`
+// when node_modules is missing or older than the lock file.
 package miniprogramtest
 
 import (
@@ -34,15 +36,13 @@ var accounts = []string{"alice", "bob", "carol", "dave", "erin", "frank"}
 var menus = []string{"orders", "stock"}
 
 func TestMiniProgram(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI is set but node is not installed; the sample mini-program's tests need Node.js 18+")
-		}
-		t.Skip("node not found; install Node.js 18+ to run the sample mini-program's tests")
-	}
+	node := tool(t, "node")
+	npmInstall(t, tool(t, "npm"))
 	binary := buildServer(t)
 	files, _ := filepath.Glob("*.test.js")
+	if only := os.Getenv("MINIPROGRAM_TESTS"); only != "" { // e.g. flow.test.js, while working on one file
+		files = strings.Fields(only)
+	}
 	if len(files) == 0 {
 		t.Fatal("no miniprogram/test/*.test.js files")
 	}
@@ -67,10 +67,44 @@ func TestMiniProgram(t *testing.T) {
 	})
 }
 
+// tool finds a program the tests need: without it they skip, or fail when CI is set.
+func tool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI is set but %s is not installed; the sample mini-program's tests need Node.js 18+ and npm (.ci/run installs them)", name)
+		}
+		t.Skipf("%s not found; install Node.js 18+ and npm to run the sample mini-program's tests", name)
+	}
+	return p
+}
+
+// npmInstall runs `npm ci` unless node_modules already holds what package-lock.json pins.
+func npmInstall(t *testing.T, npm string) {
+	t.Helper()
+	lock, err := os.Stat("package-lock.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if installed, err := os.Stat(filepath.Join("node_modules", ".package-lock.json")); err == nil && !installed.ModTime().Before(lock.ModTime()) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+	cmd.Env = cleanEnv()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci in miniprogram/test: %v\n%s", err, out)
+	}
+}
+
 // server is a running wxbind binary.
 type server struct {
 	url      string
 	password string
+	admin    string         // the console's admin password
+	ids      map[string]int // account ids by username, from `server user add`
 	cmd      *exec.Cmd
 	log      *webtest.SyncBuffer
 	done     chan error
@@ -97,10 +131,11 @@ func startServer(t *testing.T, binary, driver string) *server {
 	t.Helper()
 	dataDir := t.TempDir()
 	password := "pw-" + randomHex(8)
+	admin := "admin-" + randomHex(8)
 	env := cleanEnv(
 		"HTTP_ADDR=127.0.0.1:"+strconv.Itoa(freePort(t)),
 		"DATA_DIR="+dataDir,
-		"ADMIN_PASSWORD="+"admin-"+randomHex(8),
+		"ADMIN_PASSWORD="+admin,
 		"LOG_LEVEL=info",
 	)
 	dsn := filepath.Join(dataDir, "app.db")
@@ -109,18 +144,22 @@ func startServer(t *testing.T, binary, driver string) *server {
 		env = append(env, "DB_DRIVER=mysql", "DB_DSN="+dsn, "SANDBOX=1", "SECRET_KEY="+randomHex(24))
 	}
 
+	ids := map[string]int{}
+	created := regexp.MustCompile(`created user account "[^"]+" \(id (\d+)\)`)
 	for _, name := range accounts {
 		add := exec.Command(binary, "user", "add", "-username", name, "-password-stdin", "-name", strings.ToUpper(name[:1])+name[1:])
 		add.Env = env
 		add.Stdin = strings.NewReader(password + "\n")
 		msg, err := add.CombinedOutput()
-		if err != nil || !strings.Contains(string(msg), "created user account") {
+		m := created.FindSubmatch(msg)
+		if err != nil || m == nil {
 			t.Fatalf("server user add %s: %v\n%s", name, err, msg)
 		}
+		ids[name], _ = strconv.Atoi(string(m[1]))
 	}
 	seedMenus(t, driver, dsn, "alice")
 
-	s := &server{password: password, log: &webtest.SyncBuffer{}, done: make(chan error, 1)}
+	s := &server{password: password, admin: admin, ids: ids, log: &webtest.SyncBuffer{}, done: make(chan error, 1)}
 	s.cmd = exec.Command(binary)
 	s.cmd.Env = env
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
@@ -187,7 +226,12 @@ func runNode(t *testing.T, node string, files []string, s *server) (string, erro
 	defer cancel()
 	args := append([]string{"--test", "--test-reporter=tap"}, files...)
 	cmd := exec.CommandContext(ctx, node, args...)
-	cmd.Env = cleanEnv("WXBIND_URL="+s.url, "WXBIND_PASSWORD="+s.password, "WXBIND_MENUS="+strings.Join(menus, ","))
+	var ids []string
+	for name, id := range s.ids {
+		ids = append(ids, name+"="+strconv.Itoa(id))
+	}
+	cmd.Env = cleanEnv("WXBIND_URL="+s.url, "WXBIND_PASSWORD="+s.password, "WXBIND_ADMIN_PASSWORD="+s.admin,
+		"WXBIND_ACCOUNT_IDS="+strings.Join(ids, ","), "WXBIND_MENUS="+strings.Join(menus, ","))
 	out, err := cmd.CombinedOutput()
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return string(out), fmt.Errorf("node --test ran over 4 minutes")

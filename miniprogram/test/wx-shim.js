@@ -29,6 +29,7 @@ function createWx({ wechatName, storage = new Map() }) {
     navigations: [],
     requests: [],
     logins: 0,
+    pageErrors: [], // a page hook that threw or rejected
   };
   const control = {
     wechatName,
