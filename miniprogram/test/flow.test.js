@@ -23,8 +23,19 @@ test('one app run: bind, profile, re-login, log out, unbind, rebind', async (t) 
   const { seen, wx } = phone;
   const checkBinds = () => seen.requests.filter((r) => r.url.includes('/mobileApi/user/checkBind')).length;
 
+  // Each step builds on the one before: after a failure the rest are skipped.
+  let failed = '';
+  const step = (name, fn) => t.test(name, { skip: failed ? 'after the failed step "' + failed + '"' : false }, async () => {
+    try {
+      await fn();
+    } catch (err) {
+      failed = name;
+      throw err;
+    }
+  });
+
   let openId = '';
-  await t.test('launch: the home page says it is logging in, checkBind answers 301 and the login page opens', async () => {
+  await step('launch: the home page says it is logging in, checkBind answers 301 and the login page opens', async () => {
     assert.ok(loggingIn(phone.top()), 'the first page rendered is the home page, logging in');
     const login = await phone.waitForPage('pages/login/login', (p) => /openId sbx-/.test(p.text()));
     assert.deepEqual(seen.navigations.map((n) => n.how + ' ' + n.url), ['reLaunch /pages/login/login']);
@@ -34,7 +45,7 @@ test('one app run: bind, profile, re-login, log out, unbind, rebind', async (t) 
     assert.equal(seen.logins, 1);
   });
 
-  await t.test('login page: a wrong password is toasted in the server\'s words and keeps the ticket', async () => {
+  await step('login page: a wrong password is toasted in the server\'s words and keeps the ticket', async () => {
     const login = phone.top();
     const ticket = wx.getStorageSync('wxbind.pendingBind').bindTicket;
     await login.type('#username', ' alice ');
@@ -49,7 +60,7 @@ test('one app run: bind, profile, re-login, log out, unbind, rebind', async (t) 
     assert.equal(wx.getStorageSync('wxbind.pendingBind').bindTicket, ticket);
   });
 
-  await t.test('bind: home shows the user and the menu grid (defect 1: not stuck on "Logging in…")', async () => {
+  await step('bind: home shows the user and the menu grid (defect 1: not stuck on "Logging in…")', async () => {
     const login = phone.top();
     await login.type('#password', password);
     await login.tap('#bind');
@@ -68,7 +79,7 @@ test('one app run: bind, profile, re-login, log out, unbind, rebind', async (t) 
     assert.equal(wx.getStorageSync('wxbind.pendingBind'), '', 'the spent ticket is forgotten');
   });
 
-  await t.test('a menu tile this sample has no page for says so', async () => {
+  await step('a menu tile this sample has no page for says so', async () => {
     const home = phone.top();
     await home.tap('.tile');
     await phone.waitFor(() => seen.toasts.some((m) => m.startsWith('Not in this sample: /pages/')), 'the not-in-this-sample toast');
@@ -76,7 +87,7 @@ test('one app run: bind, profile, re-login, log out, unbind, rebind', async (t) 
   });
 
   let avatarUrl = '';
-  await t.test('profile: a nickname rejected by review is cleared and not sent (defect 5)', async () => {
+  await step('profile: a nickname rejected by review is cleared and not sent (defect 5)', async () => {
     await phone.top().tap('#user');
     const profile = await phone.waitForPage('pages/profile/profile');
     assert.equal(phone.stack.length, 2, 'navigateTo pushes the profile page');
@@ -90,7 +101,7 @@ test('one app run: bind, profile, re-login, log out, unbind, rebind', async (t) 
     assert.equal(seen.requests.length, before, 'nothing is sent');
   });
 
-  await t.test('profile: nickname, chooseAvatar with a real PNG, upload, getPhoneNumber', async () => {
+  await step('profile: nickname, chooseAvatar with a real PNG, upload, getPhoneNumber', async () => {
     const profile = phone.top();
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wxbind-avatar-')), 'tmp_avatar.png');
     fs.writeFileSync(file, png(32, 32));
@@ -113,7 +124,7 @@ test('one app run: bind, profile, re-login, log out, unbind, rebind', async (t) 
     assert.ok(!profile.has('#phone'), 'the button gives way to the number');
   });
 
-  await t.test('back: the home card shows the new nickname and avatar (defect 4)', async () => {
+  await step('back: the home card shows the new nickname and avatar (defect 4)', async () => {
     wx.navigateBack();
     const home = await phone.waitForPage('pages/index/index', (p) => /Alice 🐳/.test(p.text()), 'with the new nickname');
     assert.equal(home.data.userInfo.avatarUrl, avatarUrl);
@@ -121,7 +132,7 @@ test('one app run: bind, profile, re-login, log out, unbind, rebind', async (t) 
     assert.equal(phone.stack.length, 1);
   });
 
-  await t.test('token revoked on the server: two concurrent 401s share one wx.login + checkBind', async () => {
+  await step('token revoked on the server: two concurrent 401s share one wx.login + checkBind', async () => {
     const token = wx.getStorageSync('wxbind.token');
     const res = await fetch(url + '/mobileApi/user/logout', { method: 'POST', headers: { Authorization: 'Bearer ' + token } });
     assert.equal(res.status, 200, 'revoking the token');
@@ -137,7 +148,7 @@ test('one app run: bind, profile, re-login, log out, unbind, rebind', async (t) 
     assert.equal(phone.top(), home, 'no page change');
   });
 
-  await t.test('log out, then try again', async () => {
+  await step('log out, then try again', async () => {
     const home = phone.top();
     const token = wx.getStorageSync('wxbind.token');
     await home.tap('#logout');
@@ -152,7 +163,7 @@ test('one app run: bind, profile, re-login, log out, unbind, rebind', async (t) 
     assert.match(home.text(), /Alice 🐳/, 'still bound after logging out');
   });
 
-  await t.test('unbind asks first; confirmed, checkBind answers 301 and the login page opens', async () => {
+  await step('unbind asks first; confirmed, checkBind answers 301 and the login page opens', async () => {
     const home = phone.top();
     phone.control.modalConfirm = false;
     await home.tap('#unbind');
@@ -169,7 +180,7 @@ test('one app run: bind, profile, re-login, log out, unbind, rebind', async (t) 
     assert.equal(wx.getStorageSync('wxbind.token'), '');
   });
 
-  await t.test('rebind: home shows the user again', async () => {
+  await step('rebind: home shows the user again', async () => {
     const login = phone.top();
     await login.type('#username', 'alice');
     await login.type('#password', password);

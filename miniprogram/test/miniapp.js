@@ -196,7 +196,7 @@ function launch({ wechatName, storage, baseUrl, loginCode = null, settings = {} 
       return waitFor(() => {
         const top = stack[stack.length - 1];
         return top && top.route === route && check(top) && top;
-      }, `${route} on screen${what ? ' ' + what : ''} (on screen: ${stack.map((p) => p.route + ' "' + p.text().slice(0, 120) + '"').join(' > ')}; toasts ${JSON.stringify(seen.toasts)})`);
+      }, () => `${route} on screen${what ? ' ' + what : ''} (on screen: ${stack.map((p) => p.route + ' "' + p.text().slice(0, 120) + '"').join(' > ')}; toasts ${JSON.stringify(seen.toasts)})`);
     },
     // pullDown is WeChat's pull-down-to-refresh on the page on screen.
     pullDown() {

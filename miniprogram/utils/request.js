@@ -6,6 +6,7 @@ const session = require('./session');
 
 // ApiError is a failed call: code 0 (show msg), 401 (log in again) or -1 (no answer at all).
 class ApiError extends Error {
+  /** @param {{code: number, msg?: string, reason?: string, status?: number}} fields */
   constructor({ code, msg, reason, status }) {
     super(msg || 'Request failed');
     this.name = 'ApiError';
@@ -20,7 +21,13 @@ function authHeader(token) {
   return token ? { Authorization: 'Bearer ' + token } : {};
 }
 
+/**
+ * @typedef {'GET' | 'POST'} Method
+ * @typedef {{url: string, method?: Method, data?: object, header?: object}} Call
+ */
+
 // send is one wx.request, resolving with { status, body } whatever the HTTP status.
+/** @param {Call} call @returns {Promise<{status: number, body: any}>} */
 function send({ url, method = 'GET', data, header = {} }) {
   return new Promise((resolve, reject) => {
     wx.request({
@@ -36,6 +43,7 @@ function send({ url, method = 'GET', data, header = {} }) {
 }
 
 // upload is one wx.uploadFile, whose answer arrives as a string.
+/** @param {{url: string, filePath: string, name?: string, header?: object}} call @returns {Promise<{status: number, body: any}>} */
 function sendFile({ url, filePath, name = 'file', header = {} }) {
   return new Promise((resolve, reject) => {
     wx.uploadFile({
@@ -91,11 +99,13 @@ async function withLogin(call, retried) {
 }
 
 // request calls the API with the token; it resolves with the body of a code-1 answer.
+/** @param {Call} call */
 function request({ url, method = 'GET', data }) {
   return withLogin((header) => send({ url, method, data, header }));
 }
 
 // upload sends a local file (a chooseAvatar temp path, say) as multipart field `name`.
+/** @param {{url: string, filePath: string, name?: string}} call */
 function upload({ url, filePath, name = 'file' }) {
   return withLogin((header) => sendFile({ url, filePath, name, header }));
 }
