@@ -93,6 +93,42 @@ func TestLoginLogout(t *testing.T) {
 	})
 }
 
+// TestLoginNextStaysInTheConsole: the login's next= is followed only to a console path; a control
+// character or backslash (raw or percent-encoded) or a dot segment sends the person to /admin/
+// instead — issue 11's /admin/../%09/evil.example became a Location with a raw tab, which
+// Chromium resolved outside /admin/.
+func TestLoginNextStaysInTheConsole(t *testing.T) {
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		app := webtest.Start(t, webtest.Options{Driver: driver})
+		app.CreateAccount(t, "root", "admin-password", "admin")
+		for _, tc := range []struct{ next, want string }{
+			{"/admin/../\t/evil.example", "/admin/"}, // what the query's %09 decodes to
+			{"/admin/../%09/evil.example", "/admin/"},
+			{"/admin/%2e%2e/%2E%2E/evil", "/admin/"},
+			{"/admin/./users", "/admin/"},
+			{"/admin/users/..", "/admin/"},
+			{"/admin/x%3F/../../evil", "/admin/"}, // an encoded ? does not end the path
+			{"/admin/users\n/x", "/admin/"},
+			{"/admin/%0d%0aSet-Cookie:x=1", "/admin/"},
+			{"/admin/%5c%5cevil.example", "/admin/"},
+			{"/admin/\u0085x", "/admin/"}, // a C1 control
+			{"/admin/%zz", "/admin/"},
+			{"/admin/audit", "/admin/audit"},
+			{"/admin/users?q=..%2F&page=2", "/admin/users?q=..%2F&page=2"},
+		} {
+			b := newBrowser(t, app)
+			form := b.get("/admin/login?next=" + url.QueryEscape(tc.next))
+			if v, _ := form.testid("login-form").Find(`input[name=next]`).Attr("value"); v != tc.want {
+				t.Errorf("login form for next=%q carries %q, want %q", tc.next, v, tc.want)
+			}
+			p := b.post("/admin/login", url.Values{"username": {"root"}, "password": {"admin-password"}, "next": {tc.next}})
+			if p.Status != http.StatusSeeOther || p.Location != tc.want {
+				t.Errorf("login with next=%q: want 303 to %q, got %d to %q", tc.next, tc.want, p.Status, p.Location)
+			}
+		}
+	})
+}
+
 // TestLoginThrottled refuses a username after 5 failures in 15 minutes, even with the right
 // password, and says why.
 func TestLoginThrottled(t *testing.T) {

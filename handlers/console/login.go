@@ -3,8 +3,10 @@ package console
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 
@@ -80,7 +82,31 @@ func safeNext(next string) string {
 	return next
 }
 
-// consolePath reports whether p is a path under /admin/ on this site, safe to redirect to.
+// consolePath reports whether p is a path under /admin/ on this site, safe to redirect to. It
+// refuses any control character or backslash, raw or percent-encoded (a browser drops a tab or
+// newline from a URL and reads a backslash as a slash, so /admin/../%09/x could become //x),
+// and any dot segment in the path (which climbs out of /admin/).
 func consolePath(p string) bool {
-	return strings.HasPrefix(p, "/admin/") && !strings.ContainsAny(p, "\\\r\n")
+	if !strings.HasPrefix(p, "/admin/") {
+		return false
+	}
+	decoded, err := url.PathUnescape(p)
+	if err != nil {
+		return false
+	}
+	unsafe := func(r rune) bool { return unicode.IsControl(r) || r == '\\' }
+	if strings.ContainsFunc(p, unsafe) || strings.ContainsFunc(decoded, unsafe) {
+		return false
+	}
+	path, _, _ := strings.Cut(p, "?") // the query may hold dots; only the path can climb
+	path, _, _ = strings.Cut(path, "#")
+	if path, err = url.PathUnescape(path); err != nil {
+		return false
+	}
+	for seg := range strings.SplitSeq(path, "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
 }

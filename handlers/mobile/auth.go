@@ -54,10 +54,9 @@ func principal(c *gin.Context) (account.Principal, bool) {
 }
 
 func tokenOf(c *gin.Context) string {
-	if h := c.GetHeader("Authorization"); h != "" {
-		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
-			return strings.TrimSpace(t)
-		}
+	// The scheme is case-insensitive and may be followed by more than one space (RFC 9110 §11.1).
+	if scheme, t, ok := strings.Cut(c.GetHeader("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+		return strings.TrimSpace(t)
 	}
 	if t := c.GetHeader("token"); t != "" {
 		return strings.TrimSpace(t)

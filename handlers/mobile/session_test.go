@@ -27,6 +27,10 @@ func TestTokenTransports(t *testing.T) {
 		{name: "malformed", path: "/mobileApi/user/info", headers: []string{"token", "not-a-token"}, wantStatus: 401, wantCode: 401, wantReason: "unauthenticated"},
 		{name: "overlong", path: "/mobileApi/user/info", headers: []string{"token", strings.Repeat("A", 5000)}, wantStatus: 401, wantCode: 401, wantReason: "unauthenticated"},
 		{name: "well-formed but unknown", path: "/mobileApi/user/info", headers: []string{"token", strings.Repeat("A", 43)}, wantStatus: 401, wantCode: 401, wantReason: "unauthenticated"},
+		{name: "bearer in lower case", path: "/mobileApi/user/info", headers: []string{"Authorization", "bearer " + token}, wantStatus: 200, wantCode: 1},
+		{name: "BEARER, two spaces", path: "/mobileApi/user/info", headers: []string{"Authorization", "BEARER  " + token}, wantStatus: 200, wantCode: 1},
+		{name: "bearer without a token", path: "/mobileApi/user/info", headers: []string{"Authorization", "bearer "}, wantStatus: 401, wantCode: 401, wantReason: "token_missing"},
+		{name: "Bearerx is another scheme", path: "/mobileApi/user/info", headers: []string{"Authorization", "Bearerx " + token}, wantStatus: 401, wantCode: 401, wantReason: "token_missing"},
 		{name: "wrong scheme", path: "/mobileApi/user/info", headers: []string{"Authorization", "Basic " + token}, wantStatus: 401, wantCode: 401},
 	} {
 		t.Run(s.name, func(t *testing.T) { s.run(t, app) })
