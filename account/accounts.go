@@ -6,10 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
@@ -26,6 +26,63 @@ const (
 
 var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$`)
 
+// Account roles: what an account may do in the console (user: nothing).
+const (
+	RoleUser  = models.RoleUser
+	RoleStaff = models.RoleStaff
+	RoleAdmin = models.RoleAdmin
+)
+
+// Account statuses.
+const (
+	StatusActive   = models.StatusActive
+	StatusDisabled = models.StatusDisabled
+)
+
+// Account is a platform account as the rules hand it out: all but its password hash.
+type Account struct {
+	ID       uint64
+	Username string
+	Name     string
+	Role     string
+	Status   string
+	// Phone is the number WeChat vouched for (digits, no country code); show it through
+	// PhoneFor, never as it is.
+	Phone            string
+	PhoneCountryCode string
+	CreatedAt        time.Time
+	stamp            string
+}
+
+// CredentialStamp changes whenever the account's password changes, so a console session
+// opened before a password reset stops working.
+func (a Account) CredentialStamp() string { return a.stamp }
+
+// MayUseConsole reports whether the account's role lets it into the console.
+func (a Account) MayUseConsole() bool { return a.Role == RoleStaff || a.Role == RoleAdmin }
+
+func accountOf(m models.Account) Account {
+	sum := sha256.Sum256([]byte("wxbind console session v1\x00" + m.PasswordHash))
+	return Account{ID: m.ID, Username: m.Username, Name: m.Name, Role: m.Role, Status: m.Status,
+		Phone: m.Phone, PhoneCountryCode: m.PhoneCountryCode, CreatedAt: m.CreatedAt, stamp: hex.EncodeToString(sum[:8])}
+}
+
+// PhoneFor is the account's phone number as viewer may see it: whole to admins, and to staff
+// masked enough to recognise a number, not to call it; "" when none was shared.
+func (a Account) PhoneFor(viewer Account) string {
+	if a.Phone == "" {
+		return ""
+	}
+	phone := MaskPhone(a.Phone)
+	if viewer.Role == RoleAdmin {
+		phone = a.Phone
+	}
+	if a.PhoneCountryCode != "" {
+		phone = "+" + a.PhoneCountryCode + " " + phone
+	}
+	return phone
+}
+
 // NewAccount is an account to create.
 type NewAccount struct {
 	Username string
@@ -40,25 +97,25 @@ func ValidRole(role string) bool {
 }
 
 // CreateAccount validates and stores a new account with a bcrypt password hash.
-func (s *Service) CreateAccount(ctx context.Context, n NewAccount) (models.Account, error) {
+func (s *Service) CreateAccount(ctx context.Context, n NewAccount) (Account, error) {
 	if n.Role == "" {
 		n.Role = models.RoleUser
 	}
 	if !usernamePattern.MatchString(n.Username) {
-		return models.Account{}, invalid("username", "username must be 3–64 letters, digits or _ . @ -, starting with a letter or digit")
+		return Account{}, invalid("username", "username must be 3–64 letters, digits or _ . @ -, starting with a letter or digit")
 	}
 	if err := validatePassword(n.Password); err != nil {
-		return models.Account{}, err
+		return Account{}, err
 	}
 	if utf8.RuneCountInString(n.Name) > MaxNameLen || !utf8.ValidString(n.Name) {
-		return models.Account{}, invalid("name", "name must be valid text of at most %d characters", MaxNameLen)
+		return Account{}, invalid("name", "name must be valid text of at most %d characters", MaxNameLen)
 	}
 	if !ValidRole(n.Role) {
-		return models.Account{}, invalid("role", "role must be user, staff or admin")
+		return Account{}, invalid("role", "role must be user, staff or admin")
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(n.Password), s.cost)
 	if err != nil {
-		return models.Account{}, err
+		return Account{}, err
 	}
 	now := s.clock()
 	a := models.Account{
@@ -67,11 +124,11 @@ func (s *Service) CreateAccount(ctx context.Context, n NewAccount) (models.Accou
 	}
 	if err := s.store.CreateAccount(ctx, &a); err != nil {
 		if errors.Is(err, models.ErrDuplicate) {
-			return models.Account{}, ErrUsernameTaken
+			return Account{}, ErrUsernameTaken
 		}
-		return models.Account{}, err
+		return Account{}, err
 	}
-	return a, nil
+	return accountOf(a), nil
 }
 
 func validatePassword(p string) error {
@@ -108,22 +165,15 @@ func RandomPassword() string { return rand.Text() }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
 
-// CredentialStamp changes whenever the account's password changes, so a console session
-// opened before a password reset stops working.
-func CredentialStamp(a models.Account) string {
-	sum := sha256.Sum256([]byte("wxbind console session v1\x00" + a.PasswordHash))
-	return hex.EncodeToString(sum[:8])
-}
-
 // CreateAccountAs is CreateAccount done by a console admin, audited.
-func (s *Service) CreateAccountAs(ctx context.Context, actor Actor, n NewAccount) (models.Account, error) {
+func (s *Service) CreateAccountAs(ctx context.Context, actor Actor, n NewAccount) (Account, error) {
 	n.Username = strings.TrimSpace(n.Username)
 	n.Name = strings.TrimSpace(n.Name)
 	a, err := s.CreateAccount(ctx, n)
 	if err != nil {
 		return a, err
 	}
-	s.audit(ctx, s.store, actor, ActionAccountCreate, AccountTarget(a.ID), fmt.Sprintf("created %s as %s", a.Username, a.Role))
+	s.audit(ctx, s.store, actor, ActionAccountCreate, AccountTarget(a.ID), Detail{"Username": a.Username, "Role": a.Role})
 	return a, nil
 }
 
@@ -176,8 +226,8 @@ func (s *Service) UpdateAccount(ctx context.Context, actor Actor, id uint64, ch 
 				return err
 			}
 		}
-		detail := fmt.Sprintf("name %q→%q, role %s→%s, status %s→%s", old.Name, ch.Name, old.Role, ch.Role, old.Status, ch.Status)
-		return s.writeAudit(ctx, tx, actor, ActionAccountUpdate, AccountTarget(id), detail)
+		return s.writeAudit(ctx, tx, actor, ActionAccountUpdate, AccountTarget(id), Detail{"Username": old.Username,
+			"OldName": old.Name, "Name": ch.Name, "OldRole": old.Role, "Role": ch.Role, "OldStatus": old.Status, "Status": ch.Status})
 	})
 }
 
@@ -192,7 +242,8 @@ func (s *Service) ResetPassword(ctx context.Context, actor Actor, id uint64, pas
 		return err
 	}
 	return s.store.Transaction(ctx, func(tx *models.Store) error {
-		if _, err := tx.AccountByID(ctx, id); errors.Is(err, models.ErrNotFound) {
+		acct, err := tx.AccountByID(ctx, id)
+		if errors.Is(err, models.ErrNotFound) {
 			return ErrAccountNotFound
 		} else if err != nil {
 			return err
@@ -205,6 +256,120 @@ func (s *Service) ResetPassword(ctx context.Context, actor Actor, id uint64, pas
 		if err != nil {
 			return err
 		}
-		return s.writeAudit(ctx, tx, actor, ActionPasswordReset, AccountTarget(id), fmt.Sprintf("%d mini-program tokens revoked", n))
+		return s.writeAudit(ctx, tx, actor, ActionPasswordReset, AccountTarget(id), Detail{"Username": acct.Username, "Tokens": n})
 	})
+}
+
+// Bind filters of AccountFilter.
+const (
+	BindAny     = models.BindAny
+	BindBound   = models.BindBound
+	BindUnbound = models.BindUnbound
+)
+
+// AccountFilter selects a page of accounts, newest first.
+type AccountFilter struct {
+	Query    string // prefix of username, name, nickname, openid or unionid
+	Role     string // empty for any
+	Bind     string // BindAny, BindBound or BindUnbound
+	BeforeID uint64 // keyset cursor: only ids below it; 0 for the first page
+	Limit    int
+}
+
+// AccountSummary is an account as a list shows it, with its WeChat binding if any.
+type AccountSummary struct {
+	Account
+	Bound       bool
+	IdentityID  uint64
+	OpenID      string
+	Nickname    string
+	AvatarURL   string
+	BoundAt     *time.Time
+	LastLoginAt *time.Time
+}
+
+// ListAccounts is a page of accounts matching f, newest first.
+func (s *Service) ListAccounts(ctx context.Context, f AccountFilter) ([]AccountSummary, error) {
+	rows, err := s.store.ListAccounts(ctx, models.AccountFilter{
+		AppID: s.AppID(), Query: f.Query, Role: f.Role, Bind: f.Bind, BeforeID: f.BeforeID, Limit: f.Limit,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AccountSummary, len(rows))
+	for i, r := range rows {
+		out[i] = AccountSummary{Account: accountOf(r.Account), Bound: r.IdentityID != nil, IdentityID: deref(r.IdentityID),
+			OpenID: deref(r.OpenID), Nickname: deref(r.Nickname), AvatarURL: deref(r.AvatarURL), BoundAt: r.BoundAt, LastLoginAt: r.LastLoginAt}
+	}
+	return out, nil
+}
+
+// Accounts loads the accounts with ids, in id order; ErrAccountNotFound when one is missing.
+func (s *Service) Accounts(ctx context.Context, ids []uint64) ([]Account, error) {
+	ids = uniq(ids)
+	rows, err := s.store.AccountsByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) != len(ids) {
+		return nil, ErrAccountNotFound
+	}
+	out := make([]Account, len(rows))
+	for i, r := range rows {
+		out[i] = accountOf(r)
+	}
+	return out, nil
+}
+
+// AccountDetail is everything the console shows about one account.
+type AccountDetail struct {
+	Account
+	Phone        string    // as the viewer may see it (Account.PhoneFor)
+	Identity     *Identity // the WeChat user bound to it; nil when not bound
+	ActiveTokens int64     // live mini-program logins
+	Menus        []MenuNode
+	Audit        []AuditEntry // the newest entries about the account and its WeChat user
+}
+
+// recentAuditOfAccount is how many audit entries AccountDetail shows.
+const recentAuditOfAccount = 20
+
+// AccountDetail loads the account id as viewer may see it; ErrAccountNotFound when it does not exist.
+func (s *Service) AccountDetail(ctx context.Context, id uint64, viewer Account) (AccountDetail, error) {
+	row, err := s.store.AccountByID(ctx, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return AccountDetail{}, ErrAccountNotFound
+	}
+	if err != nil {
+		return AccountDetail{}, err
+	}
+	d := AccountDetail{Account: accountOf(row)}
+	d.Phone = d.PhoneFor(viewer)
+	targets := []string{AccountTarget(id)}
+	ident, err := s.store.IdentityOfAccount(ctx, s.AppID(), id)
+	switch {
+	case err == nil:
+		i := identityOf(ident)
+		d.Identity = &i
+		targets = append(targets, IdentityTarget(ident.ID))
+	case !errors.Is(err, models.ErrNotFound):
+		return d, err
+	}
+	if d.ActiveTokens, err = s.store.CountActiveLoginTokens(ctx, id, s.clock()); err != nil {
+		return d, err
+	}
+	if d.Menus, err = s.MenuTree(ctx, id); err != nil {
+		return d, err
+	}
+	entries, err := s.store.AuditEntriesOfTargets(ctx, targets, recentAuditOfAccount)
+	d.Audit = auditEntriesOf(entries)
+	return d, err
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }

@@ -1,14 +1,22 @@
 package account
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"time"
 	"unicode/utf8"
+
 	"wxbind/models"
 )
 
-// Audit actions written by the console.
+// Audit actions.
 const (
+	ActionBind               = "bind"
+	ActionUnbind             = "unbind"
+	ActionBindFailed         = "bind_failed" // a mini-program bind refused for a wrong username or password
+	ActionPhone              = "phone"       // a user shared their phone number
 	ActionConsoleLogin       = "console_login"
 	ActionConsoleLoginFailed = "console_login_failed"
 	ActionConsoleLogout      = "console_logout"
@@ -22,6 +30,34 @@ const (
 	ActionMenusAssign        = "menus_assign"
 )
 
+// AuditActions is every action the rules record, in the order a filter lists them.
+var AuditActions = []string{
+	ActionBind, ActionUnbind, ActionBindFailed, ActionPhone,
+	ActionConsoleLogin, ActionConsoleLoginFailed, ActionConsoleLogout,
+	ActionAccountCreate, ActionAccountUpdate, ActionPasswordReset,
+	ActionMenuCreate, ActionMenuUpdate, ActionMenuDelete, ActionMenuReorder, ActionMenusAssign,
+}
+
+// Detail is what an audit entry records about its action, as data: the ids it touched and the
+// names they had at the time, never a sentence. It is stored as JSON; the console words it in its
+// reader's language. Keys are the catalog's field names (Username, Role, Menus…).
+type Detail map[string]any
+
+// AuditEntry is one entry of the audit log.
+type AuditEntry struct {
+	ID             uint64
+	ActorAccountID *uint64 // nil when nobody was logged in (a failed login, the mini-program's bind)
+	Actor          string
+	Action         string
+	Target         string
+	IP             string
+	CreatedAt      time.Time
+	// Detail is the action's parameters; nil for entries recorded as text before details were
+	// data, whose text is RecordedText.
+	Detail       Detail
+	RecordedText string
+}
+
 // AccountTarget names an account in the audit log.
 func AccountTarget(id uint64) string { return fmt.Sprintf("account:%d", id) }
 
@@ -34,26 +70,120 @@ func MenuTarget(id uint64) string { return fmt.Sprintf("menu:%d", id) }
 func loginTarget(username string) string { return "login:" + username }
 
 // audit writes an entry and only logs a failure: the action it records has happened.
-func (s *Service) audit(ctx context.Context, st *models.Store, actor Actor, action, target, detail string) {
-	if err := s.writeAudit(ctx, st, actor, action, target, detail); err != nil {
+func (s *Service) audit(ctx context.Context, st *models.Store, actor Actor, action, target string, d Detail) {
+	if err := s.writeAudit(ctx, st, actor, action, target, d); err != nil {
 		s.log.Warn("writing audit entry failed", "action", action, "target", target, "error", err)
 	}
 }
 
-func (s *Service) writeAudit(ctx context.Context, st *models.Store, actor Actor, action, target, detail string) error {
-	e := s.auditEntry(actor, action, target, detail)
+func (s *Service) writeAudit(ctx context.Context, st *models.Store, actor Actor, action, target string, d Detail) error {
+	e := s.auditEntry(actor, action, target, d)
 	return st.AddAuditEntry(ctx, &e)
 }
 
 // auditEntry is an entry stamped now, its fields cut to their columns' sizes.
-func (s *Service) auditEntry(actor Actor, action, target, detail string) models.AuditEntry {
-	if utf8.RuneCountInString(detail) > 1000 {
-		detail = string([]rune(detail)[:1000])
-	}
+func (s *Service) auditEntry(actor Actor, action, target string, d Detail) models.AuditEntry {
 	return models.AuditEntry{
 		ActorAccountID: actor.AccountID, Actor: truncate(actor.Name, 64), Action: action, Target: truncate(target, 255),
-		Detail: detail, IP: truncate(actor.IP, 64), CreatedAt: s.clock(),
+		Detail: encodeDetail(d), IP: truncate(actor.IP, 64), CreatedAt: s.clock(),
 	}
+}
+
+// maxDetailLen is the detail column's size in characters (MySQL's VARCHAR(1024)), less a margin.
+const maxDetailLen = 1000
+
+// encodeDetail is d as JSON that fits the detail column: a list too long to fit keeps its first
+// items and counts the rest under the list's name + "More".
+func encodeDetail(d Detail) string {
+	if len(d) == 0 {
+		return ""
+	}
+	for {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(d); err != nil {
+			return ""
+		}
+		out := string(bytes.TrimSpace(buf.Bytes()))
+		if utf8.RuneCountInString(out) <= maxDetailLen || !shortenLongestList(d) {
+			return truncate(out, maxDetailLen)
+		}
+	}
+}
+
+// shortenLongestList drops the last item of d's longest list, counting it in the list's
+// "More" field. It reports false when there is no list left to shorten.
+func shortenLongestList(d Detail) bool {
+	longest, n := "", 0
+	for k, v := range d {
+		if l := listLen(v); l > n {
+			longest, n = k, l
+		}
+	}
+	if n == 0 {
+		return false
+	}
+	switch l := d[longest].(type) {
+	case []string:
+		d[longest] = l[:n-1]
+	case []uint64:
+		d[longest] = l[:n-1]
+	}
+	more, _ := d[longest+"More"].(int)
+	d[longest+"More"] = more + 1
+	return true
+}
+
+func listLen(v any) int {
+	switch l := v.(type) {
+	case []string:
+		return len(l)
+	case []uint64:
+		return len(l)
+	}
+	return 0
+}
+
+// auditEntryOf reads a stored entry. A detail that is not a JSON object is text recorded before
+// details were data, kept as it is.
+func auditEntryOf(e models.AuditEntry) AuditEntry {
+	out := AuditEntry{ID: e.ID, ActorAccountID: e.ActorAccountID, Actor: e.Actor, Action: e.Action, Target: e.Target,
+		IP: e.IP, CreatedAt: e.CreatedAt}
+	if len(e.Detail) > 0 && e.Detail[0] == '{' {
+		dec := json.NewDecoder(bytes.NewReader([]byte(e.Detail)))
+		dec.UseNumber() // ids stay exact
+		var d Detail
+		if dec.Decode(&d) == nil {
+			out.Detail = d
+			return out
+		}
+	}
+	out.RecordedText = e.Detail
+	return out
+}
+
+func auditEntriesOf(es []models.AuditEntry) []AuditEntry {
+	out := make([]AuditEntry, len(es))
+	for i, e := range es {
+		out[i] = auditEntryOf(e)
+	}
+	return out
+}
+
+// AuditFilter selects a page of the audit log, newest first.
+type AuditFilter struct {
+	Actor    string
+	Action   string
+	Target   string
+	BeforeID uint64 // keyset cursor: only ids below it; 0 for the first page
+	Limit    int
+}
+
+// AuditLog is a page of the audit log.
+func (s *Service) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	es, err := s.store.ListAuditEntries(ctx, models.AuditFilter{Actor: f.Actor, Action: f.Action, Target: f.Target, BeforeID: f.BeforeID, Limit: f.Limit})
+	return auditEntriesOf(es), err
 }
 
 func truncate(s string, n int) string {
@@ -62,15 +192,3 @@ func truncate(s string, n int) string {
 	}
 	return string([]rune(s)[:n])
 }
-
-// ActionBindFailed records a mini-program bind refused for a wrong username or password.
-const ActionBindFailed = "bind_failed"
-
-// Audit actions written by the login rules.
-const (
-	ActionBind   = "bind"
-	ActionUnbind = "unbind"
-)
-
-// ActionPhone is the audit action of a user sharing their phone number.
-const ActionPhone = "phone"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"time"
 	"unicode/utf8"
 	"wxbind/models"
 	"wxbind/wechat"
@@ -69,8 +70,8 @@ func (s *Service) recordIdentity(ctx context.Context, sess wechat.Session) (mode
 	return s.store.UpsertIdentity(ctx, s.AppID(), sess.OpenID, sess.UnionID, sealed, s.clock())
 }
 
-// SessionKey opens the newest session_key WeChat gave for the identity.
-func (s *Service) SessionKey(ident models.WechatIdentity) (string, error) {
+// sessionKey opens the newest session_key WeChat gave for the identity.
+func (s *Service) sessionKey(ident models.WechatIdentity) (string, error) {
 	if ident.SessionKeySealed == "" {
 		return "", errors.New("no session_key stored for this identity")
 	}
@@ -131,16 +132,59 @@ func (s *Service) Unbind(ctx context.Context, identityID uint64, actor Actor) er
 		if _, err := tx.RevokeLoginTokensOfIdentity(ctx, identityID, now); err != nil {
 			return err
 		}
-		if actor.Name == "" && actor.AccountID != nil {
-			// The mini-program's own unbind: name its user in the audit log, as the console does.
-			if a, err := tx.AccountByID(ctx, *actor.AccountID); err == nil {
-				actor.Name = a.Username
+		d := Detail{"OpenID": ident.OpenID}
+		if ident.AccountID != nil {
+			d["AccountID"] = *ident.AccountID
+			if a, err := tx.AccountByID(ctx, *ident.AccountID); err == nil {
+				d["Username"] = a.Username
+				if actor.Name == "" && actor.AccountID != nil && *actor.AccountID == a.ID {
+					actor.Name = a.Username // the mini-program's own unbind: named as the console names its admins
+				}
 			}
 		}
-		detail := "unbound from account"
-		if ident.AccountID != nil {
-			detail = "unbound from account " + itoa(*ident.AccountID)
-		}
-		return s.writeAudit(ctx, tx, actor, ActionUnbind, IdentityTarget(ident.ID), detail)
+		return s.writeAudit(ctx, tx, actor, ActionUnbind, IdentityTarget(ident.ID), d)
 	})
+}
+
+// Identity is one WeChat user of the mini-program, bound or not.
+type Identity struct {
+	ID          uint64
+	OpenID      string
+	UnionID     string
+	Nickname    string
+	AvatarURL   string
+	AccountID   *uint64 // nil while not bound
+	Username    string  // the bound account's, where a list read it
+	BoundAt     *time.Time
+	UnboundAt   *time.Time
+	LastLoginAt *time.Time
+	FirstSeen   time.Time
+	LastSeen    time.Time
+}
+
+func identityOf(w models.WechatIdentity) Identity {
+	return Identity{ID: w.ID, OpenID: w.OpenID, UnionID: w.UnionID, Nickname: w.Nickname, AvatarURL: w.AvatarURL,
+		AccountID: w.AccountID, BoundAt: w.BoundAt, UnboundAt: w.UnboundAt, LastLoginAt: w.LastLoginAt,
+		FirstSeen: w.CreatedAt, LastSeen: w.LastSeenAt}
+}
+
+// IdentityFilter selects a page of WeChat users, newest first.
+type IdentityFilter struct {
+	Query    string // prefix of nickname, openid, unionid or bound username
+	BeforeID uint64 // keyset cursor: only ids below it; 0 for the first page
+	Limit    int
+}
+
+// ListIdentities is a page of the WeChat users seen, bound or not, newest first.
+func (s *Service) ListIdentities(ctx context.Context, f IdentityFilter) ([]Identity, error) {
+	rows, err := s.store.ListIdentities(ctx, models.IdentityFilter{AppID: s.AppID(), Query: f.Query, BeforeID: f.BeforeID, Limit: f.Limit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Identity, len(rows))
+	for i, r := range rows {
+		out[i] = identityOf(r.WechatIdentity)
+		out[i].Username = deref(r.Username)
+	}
+	return out, nil
 }

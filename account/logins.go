@@ -105,7 +105,8 @@ func (s *Service) Bind(ctx context.Context, req BindRequest, actor Actor) (*Logi
 	}
 	acct, err := s.verifyPassword(ctx, req.Username, req.Password)
 	if errors.Is(err, ErrWrongCredentials) {
-		s.audit(ctx, s.store, Actor{Name: req.Username, IP: actor.IP}, ActionBindFailed, loginTarget(req.Username), IdentityTarget(ident.ID))
+		s.audit(ctx, s.store, Actor{Name: req.Username, IP: actor.IP}, ActionBindFailed, loginTarget(req.Username),
+			Detail{"Username": req.Username, "IdentityID": ident.ID, "OpenID": ident.OpenID})
 	}
 	if err != nil {
 		return nil, err
@@ -148,7 +149,7 @@ func (s *Service) Bind(ctx context.Context, req BindRequest, actor Actor) (*Logi
 			return err
 		}
 		return s.writeAudit(ctx, tx, Actor{AccountID: &acct.ID, Name: acct.Username, IP: actor.IP}, ActionBind,
-			IdentityTarget(ident.ID), "mini-program bind as "+acct.Username)
+			IdentityTarget(ident.ID), Detail{"AccountID": acct.ID, "Username": acct.Username, "OpenID": ident.OpenID})
 	})
 	if err != nil {
 		return nil, err
@@ -194,51 +195,70 @@ func userInfo(acct models.Account, ident models.WechatIdentity) UserInfo {
 
 // ConsoleLogin checks a console login. Role user is refused; failures are audited and, past
 // the limits, refused before the password is even checked.
-func (s *Service) ConsoleLogin(ctx context.Context, username, password, ip string) (models.Account, error) {
+func (s *Service) ConsoleLogin(ctx context.Context, username, password, ip string) (Account, error) {
 	username = strings.TrimSpace(username)
 	if username == "" || password == "" {
-		return models.Account{}, invalidKey("username", "input.credentials_missing", nil, "enter both username and password")
+		return Account{}, invalidKey("username", "input.credentials_missing", nil, "enter both username and password")
 	}
 	if len(username) > 64 || len(password) > MaxPasswordLen {
-		return models.Account{}, ErrWrongCredentials
+		return Account{}, ErrWrongCredentials
 	}
 	if err := s.passwordLockout(ctx, username, ip); err != nil {
-		return models.Account{}, err
+		return Account{}, err
 	}
-	acct, err := s.verifyPassword(ctx, username, password)
-	if err == nil && acct.Role != models.RoleStaff && acct.Role != models.RoleAdmin {
+	row, err := s.verifyPassword(ctx, username, password)
+	acct := accountOf(row)
+	if err == nil && !acct.MayUseConsole() {
 		err = ErrNoConsoleAccess
 	}
 	if err != nil {
-		if errors.Is(err, ErrWrongCredentials) || errors.Is(err, ErrAccountDisabled) || errors.Is(err, ErrNoConsoleAccess) {
-			s.audit(ctx, s.store, Actor{IP: ip, Name: username}, ActionConsoleLoginFailed, loginTarget(username), err.Error())
+		if reason := consoleLoginRefusal(err); reason != "" {
+			s.audit(ctx, s.store, Actor{IP: ip, Name: username}, ActionConsoleLoginFailed, loginTarget(username), Detail{"Username": username, "Reason": reason})
 		}
-		return models.Account{}, err
+		return Account{}, err
 	}
-	id := acct.ID
-	s.audit(ctx, s.store, Actor{AccountID: &id, Name: acct.Username, IP: ip}, ActionConsoleLogin, AccountTarget(acct.ID), "")
+	s.audit(ctx, s.store, Actor{AccountID: &acct.ID, Name: acct.Username, IP: ip}, ActionConsoleLogin, AccountTarget(acct.ID), nil)
 	return acct, nil
 }
 
-// ConsoleLogout records the end of a console session.
-func (s *Service) ConsoleLogout(ctx context.Context, actor Actor) {
-	s.audit(ctx, s.store, actor, ActionConsoleLogout, "", "")
+// consoleLoginRefusal names a refused console login for the audit log; "" for a failure that
+// is not a refusal, such as a database outage.
+func consoleLoginRefusal(err error) string {
+	switch {
+	case errors.Is(err, ErrWrongCredentials):
+		return "wrong_credentials"
+	case errors.Is(err, ErrAccountDisabled):
+		return "account_disabled"
+	case errors.Is(err, ErrNoConsoleAccess):
+		return "no_console_access"
+	}
+	return ""
+}
+
+// ConsoleLogout records the end of the console session of accountID.
+func (s *Service) ConsoleLogout(ctx context.Context, accountID uint64, ip string) {
+	actor := Actor{AccountID: &accountID, IP: ip}
+	if a, err := s.store.AccountByID(ctx, accountID); err == nil {
+		actor.Name = a.Username
+	}
+	s.audit(ctx, s.store, actor, ActionConsoleLogout, AccountTarget(accountID), nil)
 }
 
 // ConsoleAccount loads the account behind a console session and checks it may still use the
 // console: active, staff or admin, and the same credentials the session was opened with.
-func (s *Service) ConsoleAccount(ctx context.Context, id uint64, stamp string) (models.Account, error) {
-	acct, err := s.store.AccountByID(ctx, id)
+func (s *Service) ConsoleAccount(ctx context.Context, id uint64, stamp string) (Account, error) {
+	row, err := s.store.AccountByID(ctx, id)
 	if errors.Is(err, models.ErrNotFound) {
-		return models.Account{}, ErrUnauthenticated
+		return Account{}, ErrUnauthenticated
 	}
 	if err != nil {
-		return models.Account{}, err
+		return Account{}, err
 	}
-	if acct.Status != models.StatusActive || CredentialStamp(acct) != stamp {
-		return models.Account{}, ErrUnauthenticated
+	acct := accountOf(row)
+	if acct.Status != StatusActive || acct.CredentialStamp() != stamp {
+		return Account{}, ErrUnauthenticated
 	}
-	if acct.Role != models.RoleStaff && acct.Role != models.RoleAdmin {
+	if !acct.MayUseConsole() {
 		return acct, ErrNoConsoleAccess
 	}
 	return acct, nil

@@ -3,7 +3,6 @@ package account
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -28,12 +27,67 @@ func (s *Service) MenuTree(ctx context.Context, accountID uint64) ([]MenuNode, e
 	if err != nil {
 		return nil, err
 	}
-	return BuildMenuTree(menus), nil
+	return menuTree(menus), nil
 }
 
-// BuildMenuTree nests menus under their parents, keeping the order they come in. A menu whose
-// parent is not among them becomes a root, so assigning a child alone still shows it.
-func BuildMenuTree(menus []models.Menu) []MenuNode {
+// Menu is an entry of the mini-program's menu tree, as the console edits it.
+type Menu struct {
+	ID       uint64
+	ParentID *uint64 // nil at the top
+	Code     string
+	Name     string
+	Path     string
+	Icon     string
+	Sort     int
+	Visible  bool
+}
+
+func menuOf(m models.Menu) Menu {
+	return Menu{ID: m.ID, ParentID: m.ParentID, Code: m.Code, Name: m.Name, Path: m.Path, Icon: m.Icon, Sort: m.Sort, Visible: m.Visible}
+}
+
+// MenuBranch is a menu with the menus under it.
+type MenuBranch struct {
+	Menu
+	Children []MenuBranch
+}
+
+// Menus is every menu, visible or not, as a tree ordered by sort.
+func (s *Service) Menus(ctx context.Context) ([]MenuBranch, error) {
+	all, err := s.store.AllMenus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return nestMenus(all, func(m models.Menu, children []MenuBranch) MenuBranch {
+		return MenuBranch{Menu: menuOf(m), Children: children}
+	}), nil
+}
+
+// Menu loads one menu; ErrMenuNotFound when it does not exist.
+func (s *Service) Menu(ctx context.Context, id uint64) (Menu, error) {
+	m, err := s.store.MenuByID(ctx, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return Menu{}, ErrMenuNotFound
+	}
+	return menuOf(m), err
+}
+
+// AccountMenuIDs are the ids of the menus assigned to the account, visible or not.
+func (s *Service) AccountMenuIDs(ctx context.Context, accountID uint64) ([]uint64, error) {
+	return s.store.MenuIDsOfAccount(ctx, accountID)
+}
+
+// menuTree nests a user's menus as the mini-program receives them.
+func menuTree(menus []models.Menu) []MenuNode {
+	return nestMenus(menus, func(m models.Menu, children []MenuNode) MenuNode {
+		return MenuNode{ID: m.ID, Code: m.Code, Name: m.Name, Path: m.Path, Icon: m.Icon, Sort: m.Sort, Children: children}
+	})
+}
+
+// nestMenus nests menus under their parents, keeping the order they come in, with node making
+// each node from a menu and its nested children. A menu whose parent is not among them becomes
+// a root, so assigning a child alone still shows it; a loop in the data is cut, not followed.
+func nestMenus[N any](menus []models.Menu, node func(models.Menu, []N) N) []N {
 	present := make(map[uint64]bool, len(menus))
 	for _, m := range menus {
 		present[m.ID] = true
@@ -48,18 +102,15 @@ func BuildMenuTree(menus []models.Menu) []MenuNode {
 		}
 	}
 	seen := make(map[uint64]bool, len(menus))
-	var build func(ms []models.Menu) []MenuNode
-	build = func(ms []models.Menu) []MenuNode {
-		nodes := make([]MenuNode, 0, len(ms))
+	var build func(ms []models.Menu) []N
+	build = func(ms []models.Menu) []N {
+		nodes := make([]N, 0, len(ms))
 		for _, m := range ms {
-			if seen[m.ID] { // a cycle in the data must not recurse forever
+			if seen[m.ID] {
 				continue
 			}
 			seen[m.ID] = true
-			nodes = append(nodes, MenuNode{
-				ID: m.ID, Code: m.Code, Name: m.Name, Path: m.Path, Icon: m.Icon, Sort: m.Sort,
-				Children: build(children[m.ID]),
-			})
+			nodes = append(nodes, node(m, build(children[m.ID])))
 		}
 		return nodes
 	}
@@ -135,9 +186,9 @@ func checkParent(ctx context.Context, tx *models.Store, id uint64, parentID *uin
 }
 
 // CreateMenu validates and stores a menu.
-func (s *Service) CreateMenu(ctx context.Context, actor Actor, in MenuInput) (models.Menu, error) {
+func (s *Service) CreateMenu(ctx context.Context, actor Actor, in MenuInput) (Menu, error) {
 	if err := in.validate(); err != nil {
-		return models.Menu{}, err
+		return Menu{}, err
 	}
 	var m models.Menu
 	err := s.store.Transaction(ctx, func(tx *models.Store) error {
@@ -153,9 +204,9 @@ func (s *Service) CreateMenu(ctx context.Context, actor Actor, in MenuInput) (mo
 			}
 			return err
 		}
-		return s.writeAudit(ctx, tx, actor, ActionMenuCreate, MenuTarget(m.ID), fmt.Sprintf("%s (%s)", m.Name, m.Code))
+		return s.writeAudit(ctx, tx, actor, ActionMenuCreate, MenuTarget(m.ID), Detail{"Name": m.Name, "Code": m.Code})
 	})
-	return m, err
+	return menuOf(m), err
 }
 
 // UpdateMenu changes a menu; the mini-program sees it at its next checkBind or info.
@@ -182,7 +233,7 @@ func (s *Service) UpdateMenu(ctx context.Context, actor Actor, id uint64, in Men
 			}
 			return err
 		}
-		return s.writeAudit(ctx, tx, actor, ActionMenuUpdate, MenuTarget(id), fmt.Sprintf("%s (%s) → %s (%s)", old.Name, old.Code, m.Name, m.Code))
+		return s.writeAudit(ctx, tx, actor, ActionMenuUpdate, MenuTarget(id), Detail{"OldName": old.Name, "OldCode": old.Code, "Name": m.Name, "Code": m.Code})
 	})
 }
 
@@ -206,7 +257,7 @@ func (s *Service) DeleteMenu(ctx context.Context, actor Actor, id uint64) error 
 		if _, err := tx.DeleteMenu(ctx, id); err != nil {
 			return err
 		}
-		return s.writeAudit(ctx, tx, actor, ActionMenuDelete, MenuTarget(id), fmt.Sprintf("%s (%s)", m.Name, m.Code))
+		return s.writeAudit(ctx, tx, actor, ActionMenuDelete, MenuTarget(id), Detail{"Name": m.Name, "Code": m.Code})
 	})
 }
 
@@ -249,7 +300,7 @@ func (s *Service) MoveMenu(ctx context.Context, actor Actor, id uint64, delta in
 		if delta < 0 {
 			dir = "up"
 		}
-		return s.writeAudit(ctx, tx, actor, ActionMenuReorder, MenuTarget(id), "moved "+dir)
+		return s.writeAudit(ctx, tx, actor, ActionMenuReorder, MenuTarget(id), Detail{"Name": all[i].Name, "Code": all[i].Code, "Direction": dir})
 	})
 }
 
@@ -277,11 +328,11 @@ func (s *Service) ApplyMenus(ctx context.Context, actor Actor, accountIDs, menuI
 			"at most %d users and %d menus at once", maxAccountsAppliedAtOnce, maxMenusAssignedAtOnce)
 	}
 	return s.store.Transaction(ctx, func(tx *models.Store) error {
-		n, err := tx.CountMenusByIDs(ctx, menuIDs)
+		menus, err := tx.MenusByIDs(ctx, menuIDs)
 		if err != nil {
 			return err
 		}
-		if int(n) != len(menuIDs) {
+		if len(menus) != len(menuIDs) {
 			return invalid("menu_id", "a selected menu no longer exists; reload the page")
 		}
 		accts, err := tx.AccountsByIDs(ctx, accountIDs)
@@ -298,10 +349,14 @@ func (s *Service) ApplyMenus(ctx context.Context, actor Actor, accountIDs, menuI
 		if err := tx.AssignMenusToAccounts(ctx, accountIDs, menuIDs); err != nil {
 			return err
 		}
-		detail := fmt.Sprintf("menus set to %v", menuIDs)
-		entries := make([]models.AuditEntry, len(accountIDs))
-		for i, id := range accountIDs {
-			entries[i] = s.auditEntry(actor, ActionMenusAssign, AccountTarget(id), detail)
+		names := make([]string, len(menus))
+		for i, m := range menus {
+			names[i] = m.Name
+		}
+		entries := make([]models.AuditEntry, len(accts))
+		for i, a := range accts {
+			d := Detail{"Username": a.Username, "MenuIDs": menuIDs, "Menus": slices.Clone(names)}
+			entries[i] = s.auditEntry(actor, ActionMenusAssign, AccountTarget(a.ID), d)
 		}
 		return tx.AddAuditEntries(ctx, entries)
 	})

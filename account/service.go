@@ -115,6 +115,9 @@ func New(cfg Config) (*Service, error) {
 	return s, nil
 }
 
+// Ping checks that the database answers.
+func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+
 // AppID is the mini-program whose identities this service binds.
 func (s *Service) AppID() string { return s.wechat.AppID() }
 

@@ -51,7 +51,7 @@ func (s *Service) Info(ctx context.Context, token string) (Principal, []MenuNode
 	if err != nil {
 		return Principal{}, nil, err
 	}
-	return principalOf(l), BuildMenuTree(menus), nil
+	return principalOf(l), menuTree(menus), nil
 }
 
 func principalOf(l models.ActiveLogin) Principal {

@@ -23,7 +23,7 @@ func (s *Service) sessionOf(ctx context.Context, p Principal) (models.WechatIden
 	if err != nil {
 		return ident, "", err
 	}
-	key, err := s.SessionKey(ident)
+	key, err := s.sessionKey(ident)
 	if err != nil {
 		// None stored, or sealed under another SECRET_KEY: the user must log in again.
 		return ident, "", fmt.Errorf("%w: %v", ErrSessionKeyMissing, err)
@@ -176,7 +176,7 @@ func (s *Service) storePhone(ctx context.Context, p Principal, phone wechat.Phon
 		}
 		id := p.AccountID
 		actor.AccountID = &id
-		return s.writeAudit(ctx, tx, actor, ActionPhone, AccountTarget(p.AccountID), "phone number set from WeChat: "+MaskPhone(n.Phone))
+		return s.writeAudit(ctx, tx, actor, ActionPhone, AccountTarget(p.AccountID), Detail{"Phone": MaskPhone(n.Phone)})
 	})
 	if err != nil {
 		return PhoneNumber{}, err

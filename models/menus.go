@@ -66,14 +66,15 @@ func (s *Store) ClearAccountMenus(ctx context.Context, accountIDs ...uint64) err
 	return s.db.WithContext(ctx).Where("account_id IN ?", accountIDs).Delete(&AccountMenu{}).Error
 }
 
-// CountMenusByIDs counts how many of ids are menus, to refuse an assignment of one that is not.
-func (s *Store) CountMenusByIDs(ctx context.Context, ids []uint64) (int64, error) {
-	var n int64
+// MenusByIDs loads the menus with ids, ordered by sort then id.
+func (s *Store) MenusByIDs(ctx context.Context, ids []uint64) ([]Menu, error) {
 	if len(ids) == 0 {
-		return 0, nil
+		return nil, nil
 	}
-	err := s.db.WithContext(ctx).Model(&Menu{}).Where("id IN ?", ids).Count(&n).Error
-	return n, err
+	var ms []Menu
+	err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&ms).Error
+	sortMenus(ms)
+	return ms, err
 }
 
 // Menu is an entry of the mini-program's menu tree.

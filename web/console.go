@@ -25,7 +25,7 @@ const (
 // 00002), so every server instance shares them. Expired rows are deleted by the server's
 // hourly prune, not by a goroutine per handler.
 func newSessionManager(d Deps) (*scs.SessionManager, error) {
-	store, err := gormstore.NewWithCleanupInterval(d.Store.DB(), 0)
+	store, err := gormstore.NewWithCleanupInterval(d.DB, 0)
 	if err != nil {
 		return nil, fmt.Errorf("console session store: %w", err)
 	}

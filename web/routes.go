@@ -42,7 +42,7 @@ func (s *site) routes() error {
 
 	// The admin console: server-rendered pages; every POST is checked for a cross-site origin.
 	e.GET("/static/:hash/*file", serveStatic)
-	con, err := console.New(s.deps.Accounts, s.deps.Store, s.sessions, console.Config{Catalog: s.deps.Catalog, Zone: s.deps.ConsoleZone, IdleTimeout: s.deps.ConsoleIdleTimeout})
+	con, err := console.New(s.deps.Accounts, s.sessions, console.Config{Catalog: s.deps.Catalog, Zone: s.deps.ConsoleZone, IdleTimeout: s.deps.ConsoleIdleTimeout})
 	if err != nil {
 		return err
 	}

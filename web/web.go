@@ -12,16 +12,16 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
 
 	"wxbind/account"
 	"wxbind/i18n"
-	"wxbind/models"
 )
 
 // Deps are the values the web layer is built from; cmd/server and tests fill them.
 type Deps struct {
 	Accounts       *account.Service
-	Store          *models.Store
+	DB             *gorm.DB // holds the console's sessions
 	Logger         *slog.Logger
 	TrustedProxies []string      // CIDRs or IPs whose X-Forwarded-For is believed; default none
 	MaxBodyBytes   int64         // mobile JSON bodies; default 64 KiB
@@ -52,8 +52,8 @@ type site struct {
 
 // NewHandler builds the whole HTTP handler.
 func NewHandler(d Deps) (http.Handler, error) {
-	if d.Accounts == nil || d.Store == nil {
-		return nil, errors.New("web: Accounts and Store are required")
+	if d.Accounts == nil || d.DB == nil {
+		return nil, errors.New("web: Accounts and DB are required")
 	}
 	if d.Logger == nil {
 		d.Logger = slog.Default()
@@ -108,7 +108,7 @@ func (s *site) healthz(c *gin.Context) {
 func (s *site) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.deps.Store.Ping(ctx); err != nil {
+	if err := s.deps.Accounts.Ping(ctx); err != nil {
 		_ = c.Error(err)
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "database unreachable"})
 		return

@@ -196,7 +196,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer)
 		return err
 	}
 	gin.SetMode(gin.ReleaseMode)
-	handler, err := web.NewHandler(web.Deps{PublicURL: cfg.PublicURL, Accounts: accounts, Store: store, Logger: log, TrustedProxies: cfg.TrustedProxies, Sandbox: cfg.sandboxMode(),
+	handler, err := web.NewHandler(web.Deps{PublicURL: cfg.PublicURL, Accounts: accounts, DB: db, Logger: log, TrustedProxies: cfg.TrustedProxies, Sandbox: cfg.sandboxMode(),
 		SecureCookies: cfg.ConsoleSecureCookies, TrustedOrigins: cfg.ConsoleTrustedOrigins, Metrics: metrics, Catalog: catalog,
 		ConsoleZone: cfg.ConsoleZone})
 	if err != nil {

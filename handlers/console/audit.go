@@ -6,31 +6,21 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"wxbind/account"
-	"wxbind/models"
 	"wxbind/templates"
 )
-
-// auditActions are the choices of the audit page's action filter.
-var auditActions = []string{
-	account.ActionBind, account.ActionUnbind, account.ActionBindFailed, account.ActionPhone,
-	account.ActionConsoleLogin, account.ActionConsoleLoginFailed, account.ActionConsoleLogout,
-	account.ActionAccountCreate, account.ActionAccountUpdate, account.ActionPasswordReset,
-	account.ActionMenuCreate, account.ActionMenuUpdate, account.ActionMenuDelete, account.ActionMenuReorder,
-	account.ActionMenusAssign,
-}
 
 // Audit lists console actions and mobile binds and unbinds, newest first, filtered by actor,
 // action and target.
 func (h *Handler) Audit(c *gin.Context) {
 	f := templates.AuditFilter{Actor: query(c, "actor"), Action: query(c, "action"), Target: query(c, "target")}
-	entries, err := h.store.ListAuditEntries(c.Request.Context(), models.AuditFilter{
+	entries, err := h.accounts.AuditLog(c.Request.Context(), account.AuditFilter{
 		Actor: f.Actor, Action: f.Action, Target: f.Target, BeforeID: cursor(c), Limit: pageSize,
 	})
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	v := templates.AuditView{Filter: f, Actions: auditActions, Rows: h.auditRows(c, entries), FirstURL: firstURL(c)}
+	v := templates.AuditView{Filter: f, Actions: account.AuditActions, Rows: h.auditRows(c, entries), FirstURL: firstURL(c)}
 	if len(entries) > 0 {
 		v.NextURL = nextURL(c, len(entries), entries[len(entries)-1].ID)
 	}
@@ -38,14 +28,14 @@ func (h *Handler) Audit(c *gin.Context) {
 }
 
 // auditRows are audit entries as the page shows them, times in the console's zone.
-func (h *Handler) auditRows(c *gin.Context, es []models.AuditEntry) []templates.AuditRow {
+func (h *Handler) auditRows(c *gin.Context, es []account.AuditEntry) []templates.AuditRow {
 	loc := h.locale(c)
 	tr := h.tr(c)
 	rows := make([]templates.AuditRow, 0, len(es))
 	for _, e := range es {
 		rows = append(rows, templates.AuditRow{
 			ID: e.ID, When: loc.Seconds(e.CreatedAt), Actor: e.Actor, Action: e.Action,
-			Target: e.Target, Detail: auditDetail(tr, e.Action, e.Detail), IP: e.IP,
+			Target: e.Target, Detail: auditDetail(tr, e), IP: e.IP,
 		})
 	}
 	return rows

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -13,7 +14,6 @@ import (
 
 	"wxbind/account"
 	"wxbind/i18n"
-	"wxbind/models"
 )
 
 // TestConsoleMessagesExist: every catalog key the handlers name, every refusal, audit action,
@@ -60,13 +60,13 @@ func TestConsoleMessagesExist(t *testing.T) {
 	for _, r := range refusals {
 		must("refusal "+r.err.Error(), r.key)
 	}
-	for _, a := range auditActions {
+	for _, a := range account.AuditActions {
 		must("audit action", "console.action."+a)
 	}
-	for _, r := range []string{models.RoleUser, models.RoleStaff, models.RoleAdmin} {
+	for _, r := range []string{account.RoleUser, account.RoleStaff, account.RoleAdmin} {
 		must("role", "console.role."+r)
 	}
-	for _, s := range []string{models.StatusActive, models.StatusDisabled} {
+	for _, s := range []string{account.StatusActive, account.StatusDisabled} {
 		must("status", "console.status."+s)
 	}
 	for _, tag := range i18n.Supported {
@@ -98,35 +98,55 @@ func TestConsoleInputMessages(t *testing.T) {
 	}
 }
 
-// TestAuditDetailInBothLanguages: each shape of detail the rules record reads naturally in both
-// languages; data and unknown shapes are shown as recorded.
+// TestAuditDetailInBothLanguages: each action's recorded detail reads naturally in both
+// languages, with the names recorded at the time; text recorded by older versions, and data of an
+// action the catalog does not know, are shown as recorded.
 func TestAuditDetailInBothLanguages(t *testing.T) {
 	cat, _ := i18n.New("zh-CN")
 	zh, en := cat.In(i18n.Chinese), cat.In(language.English)
+	data := func(js string) account.Detail {
+		dec := json.NewDecoder(strings.NewReader(js))
+		dec.UseNumber() // as the audit log reads it back
+		var d account.Detail
+		if err := dec.Decode(&d); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
 	for _, tc := range []struct {
 		action, detail, zh, en string
 	}{
-		{account.ActionAccountCreate, "created carol as staff", "创建账号 carol，角色：员工", "created carol as staff"},
-		{account.ActionAccountUpdate, `name "Bob"→"Bob \"B\" Lee", role user→admin, status active→disabled`,
-			"姓名“Bob”→“Bob \"B\" Lee”，角色 普通用户 → 管理员，状态 正常 → 已停用", `name "Bob" → "Bob "B" Lee", role user → admin, status active → disabled`},
-		{account.ActionPasswordReset, "3 mini-program tokens revoked", "已注销 3 个小程序登录令牌", "3 mini-program tokens revoked"},
-		{account.ActionMenuReorder, "moved up", "上移", "moved up"},
-		{account.ActionMenuReorder, "moved down", "下移", "moved down"},
-		{account.ActionMenusAssign, "menus set to [1 2 3]", "菜单设为：1、2、3", "menus set to 1, 2, 3"},
-		{account.ActionMenusAssign, "menus set to []", "清空了菜单", "all menus removed"},
-		{account.ActionUnbind, "unbound from account 12", "与账号 12 解除绑定", "unbound from account 12"},
-		{account.ActionUnbind, "unbound from account", "已解除绑定", "unbound"},
-		{account.ActionBind, "mini-program bind as zoe", "小程序绑定账号 zoe", "mini-program bind as zoe"},
-		{account.ActionPhone, "phone number set from WeChat: 138****0000", "从微信获取手机号：138****0000", "phone number set from WeChat: 138****0000"},
-		{account.ActionConsoleLoginFailed, account.ErrWrongCredentials.Error(), "用户名或密码错误。", "Wrong username or password."},
-		{account.ActionMenuCreate, "Orders 📦 (orders)", "Orders 📦 (orders)", "Orders 📦 (orders)"},
-		{account.ActionAccountCreate, "something new", "something new", "something new"},
+		{account.ActionBind, `{"AccountID":7,"Username":"zoe","OpenID":"o-1"}`, "小程序绑定账号 zoe", "mini-program bound to zoe"},
+		{account.ActionUnbind, `{"AccountID":12,"Username":"dave","OpenID":"o-2"}`, "与账号 dave 解除绑定", "unbound from dave"},
+		{account.ActionUnbind, `{"OpenID":"o-2"}`, "已解除绑定", "unbound"},
+		{account.ActionBindFailed, `{"Username":"alice","IdentityID":3,"OpenID":"o-3"}`, "尝试账号 alice，微信用户 #3", "tried alice from WeChat user #3"},
+		{account.ActionPhone, `{"Phone":"138****0000"}`, "从微信获取手机号：138****0000", "phone number set from WeChat: 138****0000"},
+		{account.ActionConsoleLoginFailed, `{"Username":"root","Reason":"wrong_credentials"}`, "尝试账号 root：用户名或密码错误。", "tried root: Wrong username or password."},
+		{account.ActionConsoleLoginFailed, `{"Username":"bob","Reason":"no_console_access"}`, "尝试账号 bob：该账号无权登录管理后台：仅限员工和管理员。", "tried bob: This account has no console access: only staff and admins may log in."},
+		{account.ActionAccountCreate, `{"Username":"carol","Role":"staff"}`, "创建账号 carol，角色：员工", "created carol as staff"},
+		{account.ActionAccountUpdate, `{"Username":"bob","OldName":"Bob","Name":"Bob \"B\" Lee","OldRole":"user","Role":"admin","OldStatus":"active","Status":"disabled"}`,
+			"bob：姓名“Bob”→“Bob \"B\" Lee”，角色 普通用户 → 管理员，状态 正常 → 已停用", `bob: name "Bob" → "Bob "B" Lee", role user → admin, status active → disabled`},
+		{account.ActionPasswordReset, `{"Username":"dave","Tokens":3}`, "dave：已注销 3 个小程序登录令牌", "dave: 3 mini-program tokens revoked"},
+		{account.ActionMenuCreate, `{"Name":"Orders 📦","Code":"orders"}`, "菜单「Orders 📦」（orders）", "menu “Orders 📦” (orders)"},
+		{account.ActionMenuUpdate, `{"OldName":"内部调试","OldCode":"debug","Name":"调试","Code":"dbg"}`, "菜单「内部调试」（debug）→「调试」（dbg）", "menu “内部调试” (debug) → “调试” (dbg)"},
+		{account.ActionMenuDelete, `{"Name":"Old","Code":"old"}`, "菜单「Old」（old）", "menu “Old” (old)"},
+		{account.ActionMenuReorder, `{"Name":"B","Code":"b","Direction":"up"}`, "菜单「B」上移", "menu “B” moved up"},
+		{account.ActionMenuReorder, `{"Name":"B","Code":"b","Direction":"down"}`, "菜单「B」下移", "menu “B” moved down"},
+		{account.ActionMenusAssign, `{"Username":"dave","MenuIDs":[1,2],"Menus":["首页","订单"]}`, "dave 的菜单设为：首页、订单", "dave's menus set to 首页, 订单"},
+		{account.ActionMenusAssign, `{"Username":"dave","MenuIDs":[1],"Menus":["A"],"MenusMore":2}`, "dave 的菜单设为：A、等，另有 2 项", "dave's menus set to A, and 2 more"},
+		{account.ActionMenusAssign, `{"Username":"dave","MenuIDs":[],"Menus":[]}`, "清空了 dave 的菜单", "all of dave's menus removed"},
+		{"some_future_action", `{"X":1}`, `{"X":1}`, `{"X":1}`},
 	} {
-		if got := auditDetail(zh, tc.action, tc.detail); got != tc.zh {
-			t.Errorf("zh %s %q: got %q, want %q", tc.action, tc.detail, got, tc.zh)
+		e := account.AuditEntry{Action: tc.action, Detail: data(tc.detail)}
+		if got := auditDetail(zh, e); got != tc.zh {
+			t.Errorf("zh %s %s: got %q, want %q", tc.action, tc.detail, got, tc.zh)
 		}
-		if got := auditDetail(en, tc.action, tc.detail); got != tc.en {
-			t.Errorf("en %s %q: got %q, want %q", tc.action, tc.detail, got, tc.en)
+		if got := auditDetail(en, e); got != tc.en {
+			t.Errorf("en %s %s: got %q, want %q", tc.action, tc.detail, got, tc.en)
 		}
+	}
+	old := account.AuditEntry{Action: account.ActionMenusAssign, RecordedText: "menus set to [1 2 3]"}
+	if got := auditDetail(zh, old); got != old.RecordedText {
+		t.Errorf("an entry recorded as text: got %q, want it as recorded", got)
 	}
 }

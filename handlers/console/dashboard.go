@@ -8,7 +8,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"wxbind/account"
 	"wxbind/templates"
 )
 
@@ -56,32 +55,19 @@ func (h *Handler) dashboardFigures(ctx context.Context, now time.Time) (template
 
 func (h *Handler) dashboard(ctx context.Context, now time.Time) (templates.DashboardView, error) {
 	var v templates.DashboardView
-	var err error
-	appID := h.accounts.AppID()
-	if v.Accounts, err = h.store.CountAccounts(ctx); err != nil {
+	totals, err := h.accounts.Totals(ctx)
+	if err != nil {
 		return v, err
 	}
-	if v.Identities, err = h.store.CountIdentities(ctx, appID); err != nil {
-		return v, err
-	}
-	if v.Bound, err = h.store.CountBoundIdentities(ctx, appID); err != nil {
-		return v, err
-	}
+	v.Accounts, v.Identities, v.Bound = totals.Accounts, totals.Identities, totals.Bound
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
 	for i := 6; i >= 0; i-- {
 		from := today.AddDate(0, 0, -i)
-		to := from.AddDate(0, 0, 1)
-		d := templates.DayFigures{Day: from}
-		from, to = from.UTC(), to.UTC() // the database keeps UTC; SQLite compares text
-		if d.Binds, err = h.store.CountAuditBetween(ctx, account.ActionBind, from, to); err != nil {
+		a, err := h.accounts.ActivityBetween(ctx, from, from.AddDate(0, 0, 1))
+		if err != nil {
 			return v, err
 		}
-		if d.Unbinds, err = h.store.CountAuditBetween(ctx, account.ActionUnbind, from, to); err != nil {
-			return v, err
-		}
-		if d.Logins, err = h.store.CountLoginsBetween(ctx, from, to); err != nil {
-			return v, err
-		}
+		d := templates.DayFigures{Day: from, Binds: a.Binds, Unbinds: a.Unbinds, Logins: a.Logins}
 		v.Days = append(v.Days, d)
 		v.BindsWeek += d.Binds
 		v.UnbindsWeek += d.Unbinds

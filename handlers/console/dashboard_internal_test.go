@@ -44,7 +44,7 @@ func TestDashboardDaysInConsoleZone(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h, err := New(accounts, store, nil, Config{Zone: zone})
+			h, err := New(accounts, nil, Config{Zone: zone})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -21,7 +21,6 @@ import (
 
 	"wxbind/account"
 	"wxbind/i18n"
-	"wxbind/models"
 	"wxbind/templates"
 	"wxbind/web/requestinfo"
 )
@@ -64,7 +63,6 @@ type Config struct {
 // Handler serves the console.
 type Handler struct {
 	accounts *account.Service
-	store    *models.Store
 	sessions *scs.SessionManager
 	dash     *dashboardCache
 	cat      *i18n.Catalog
@@ -72,9 +70,8 @@ type Handler struct {
 	idle     time.Duration
 }
 
-// New builds the console over the rules, read-only list queries, the session manager and its
-// catalog and time zone.
-func New(accounts *account.Service, store *models.Store, sessions *scs.SessionManager, cfg Config) (*Handler, error) {
+// New builds the console over the rules, the session manager and its catalog and time zone.
+func New(accounts *account.Service, sessions *scs.SessionManager, cfg Config) (*Handler, error) {
 	if cfg.Catalog == nil {
 		cat, err := i18n.New(i18n.Chinese.String())
 		if err != nil {
@@ -92,7 +89,7 @@ func New(accounts *account.Service, store *models.Store, sessions *scs.SessionMa
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = IdleTimeout
 	}
-	return &Handler{accounts: accounts, store: store, sessions: sessions, dash: &dashboardCache{}, cat: cfg.Catalog, zone: cfg.Zone, idle: cfg.IdleTimeout}, nil
+	return &Handler{accounts: accounts, sessions: sessions, dash: &dashboardCache{}, cat: cfg.Catalog, zone: cfg.Zone, idle: cfg.IdleTimeout}, nil
 }
 
 // Language picks each console request's language — the one chosen with the layout's switch and
@@ -169,7 +166,7 @@ func (h *Handler) RequireLogin() gin.HandlerFunc {
 			h.fail(c, err)
 			return
 		}
-		c.Set(userKey, templates.ConsoleUser{ID: acct.ID, Username: acct.Username, Role: acct.Role, IsAdmin: acct.Role == models.RoleAdmin})
+		c.Set(userKey, templates.ConsoleUser{ID: acct.ID, Username: acct.Username, Role: acct.Role, IsAdmin: acct.Role == account.RoleAdmin})
 		requestinfo.SetUserID(c, acct.ID) // for the access log
 		c.Next()
 	}

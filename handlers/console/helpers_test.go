@@ -12,7 +12,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"wxbind/models"
+	"wxbind/account"
 	"wxbind/web/webtest"
 )
 
@@ -127,7 +127,7 @@ func (b *browser) sessionCookie() string {
 }
 
 // setRole changes an account's role directly in the database, as another admin's edit would.
-func setRole(t testing.TB, app *webtest.App, a models.Account, role string) {
+func setRole(t testing.TB, app *webtest.App, a account.Account, role string) {
 	t.Helper()
 	if err := app.Store.UpdateAccountFields(context.Background(), a.ID, a.Name, role, a.Status, time.Now().UTC()); err != nil {
 		t.Fatal(err)

@@ -265,22 +265,33 @@ func TestAuditDetailsReadInChinese(t *testing.T) {
 	app.BindNew(t, "erin-phone", "erin", "erin-password")
 	mustRedirect(t, "unbind", b.post(davePath+"/unbind", nil), davePath)
 
-	translated := map[string]bool{
-		account.ActionAccountCreate: true, account.ActionAccountUpdate: true, account.ActionPasswordReset: true,
-		account.ActionMenuReorder: true, account.ActionMenusAssign: true, account.ActionUnbind: true,
-		account.ActionBind: true, account.ActionConsoleLoginFailed: true,
+	// Each action's detail reads in Chinese and names what it touched, as it was named then.
+	translated := map[string]string{
+		account.ActionAccountCreate: "erin", account.ActionAccountUpdate: "dave", account.ActionPasswordReset: "dave",
+		account.ActionMenuCreate: "B", account.ActionMenuReorder: "「B」", account.ActionMenusAssign: "B、A",
+		account.ActionUnbind: "dave", account.ActionBind: "erin", account.ActionConsoleLoginFailed: "root",
 	}
 	seen := map[string]bool{}
 	p := b.get("/admin/audit")
 	p.testid("audit-row").Each(func(_ int, row *goquery.Selection) {
 		action := row.Find(`[data-testid="audit-action"]`).AttrOr("data-action", "")
 		detail := strings.TrimSpace(row.Find(`[data-testid="audit-detail"]`).Text())
-		if !translated[action] {
+		name, ok := translated[action]
+		if !ok {
 			return
 		}
 		seen[action] = true
 		if !strings.ContainsFunc(detail, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
-			t.Errorf("%s: detail %q is not in Chinese; has the rule's wording changed?", action, detail)
+			t.Errorf("%s: detail %q is not in Chinese", action, detail)
+		}
+		if action == account.ActionBind && strings.Contains(detail, "dave") {
+			return // dave's own bind, before erin's
+		}
+		if action == account.ActionMenuCreate && strings.Contains(detail, "「A」") {
+			return
+		}
+		if !strings.Contains(detail, name) {
+			t.Errorf("%s: detail %q does not name %q", action, detail, name)
 		}
 	})
 	for a := range translated {

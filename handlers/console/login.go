@@ -51,7 +51,7 @@ func (h *Handler) Login(c *gin.Context) {
 		return
 	}
 	h.sessions.Put(ctx, sessionAccountID, acct.ID)
-	h.sessions.Put(ctx, sessionStamp, account.CredentialStamp(acct))
+	h.sessions.Put(ctx, sessionStamp, acct.CredentialStamp())
 	h.sessions.Put(ctx, sessionSeen, time.Now().UnixMilli())
 	c.Redirect(http.StatusSeeOther, next)
 }
@@ -60,11 +60,7 @@ func (h *Handler) Login(c *gin.Context) {
 func (h *Handler) Logout(c *gin.Context) {
 	ctx := c.Request.Context()
 	if id, _ := h.sessions.Get(ctx, sessionAccountID).(uint64); id != 0 {
-		a := account.Actor{AccountID: &id, IP: c.ClientIP()}
-		if acct, err := h.store.AccountByID(ctx, id); err == nil {
-			a.Name = acct.Username
-		}
-		h.accounts.ConsoleLogout(ctx, a)
+		h.accounts.ConsoleLogout(ctx, id, c.ClientIP())
 	}
 	if err := h.endSession(ctx); err != nil {
 		h.fail(c, err)

@@ -9,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"wxbind/account"
-	"wxbind/models"
 	"wxbind/templates"
 )
 
@@ -17,8 +16,8 @@ import (
 func (h *Handler) Menus(c *gin.Context) {
 	form := templates.MenuForm{Visible: true, Sort: "0"}
 	if id, err := strconv.ParseUint(c.Query("edit"), 10, 64); err == nil && id > 0 {
-		m, err := h.store.MenuByID(c.Request.Context(), id)
-		if errors.Is(err, models.ErrNotFound) {
+		m, err := h.accounts.Menu(c.Request.Context(), id)
+		if errors.Is(err, account.ErrMenuNotFound) {
 			h.notFound(c, "console.not_found.menu")
 			return
 		}
@@ -36,12 +35,12 @@ func (h *Handler) Menus(c *gin.Context) {
 }
 
 func (h *Handler) renderMenus(c *gin.Context, status int, form templates.MenuForm) {
-	all, err := h.store.AllMenus(c.Request.Context())
+	all, err := h.accounts.Menus(c.Request.Context())
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	v := templates.MenusView{Tree: menuTree(all, nil), Form: form}
+	v := templates.MenusView{Tree: menuItemsOf(all, nil), Form: form}
 	v.Parents = parentOptions(v.Tree, "", form.ID)
 	h.render(c, status, templates.MenusPage(h.page(c, "console.menus.title", "menus"), v))
 }
@@ -50,7 +49,7 @@ func (h *Handler) renderMenus(c *gin.Context, status int, form templates.MenuFor
 func (h *Handler) CreateMenu(c *gin.Context) {
 	in, form, err := menuInput(c)
 	if err == nil {
-		var m models.Menu
+		var m account.Menu
 		if m, err = h.accounts.CreateMenu(c.Request.Context(), actor(c), in); err == nil {
 			h.redirect(c, "/admin/menus", "console.flash.menu_created", map[string]any{"Name": m.Name})
 			return
@@ -154,41 +153,18 @@ func menuInput(c *gin.Context) (account.MenuInput, templates.MenuForm, error) {
 	return in, form, nil
 }
 
-// menuTree nests menus under their parents in the order given; menus whose parent is missing
-// become roots, and a loop in the data is cut rather than followed.
-func menuTree(all []models.Menu, checked map[uint64]bool) []templates.MenuItem {
-	present := make(map[uint64]bool, len(all))
-	for _, m := range all {
-		present[m.ID] = true
-	}
-	children := map[uint64][]models.Menu{}
-	var roots []models.Menu
-	for _, m := range all {
-		if m.ParentID != nil && present[*m.ParentID] && *m.ParentID != m.ID {
-			children[*m.ParentID] = append(children[*m.ParentID], m)
-		} else {
-			roots = append(roots, m)
+// menuItemsOf is the menu tree as the pages show it, with the menus in checked ticked.
+func menuItemsOf(tree []account.MenuBranch, checked map[uint64]bool) []templates.MenuItem {
+	out := make([]templates.MenuItem, 0, len(tree))
+	for _, b := range tree {
+		item := templates.MenuItem{ID: b.ID, Name: b.Name, Code: b.Code, Path: b.Path, Icon: b.Icon, Sort: b.Sort,
+			Visible: b.Visible, Checked: checked[b.ID], Children: menuItemsOf(b.Children, checked)}
+		if b.ParentID != nil {
+			item.ParentID = *b.ParentID
 		}
+		out = append(out, item)
 	}
-	seen := map[uint64]bool{}
-	var build func([]models.Menu) []templates.MenuItem
-	build = func(ms []models.Menu) []templates.MenuItem {
-		var out []templates.MenuItem
-		for _, m := range ms {
-			if seen[m.ID] {
-				continue
-			}
-			seen[m.ID] = true
-			item := templates.MenuItem{ID: m.ID, Name: m.Name, Code: m.Code, Path: m.Path, Icon: m.Icon, Sort: m.Sort,
-				Visible: m.Visible, Checked: checked[m.ID], Children: build(children[m.ID])}
-			if m.ParentID != nil {
-				item.ParentID = *m.ParentID
-			}
-			out = append(out, item)
-		}
-		return out
-	}
-	return build(roots)
+	return out
 }
 
 // parentOptions lists the menus a menu may be placed under: any but itself and its subtree.

@@ -80,16 +80,16 @@ func (h *Handler) refuseMenus(c *gin.Context, accountIDs []uint64, err error) {
 
 func (h *Handler) renderUserMenus(c *gin.Context, status int, accountIDs []uint64, errMsg string) {
 	ctx := c.Request.Context()
-	accts, err := h.store.AccountsByIDs(ctx, accountIDs)
+	accts, err := h.accounts.Accounts(ctx, accountIDs)
+	if errors.Is(err, account.ErrAccountNotFound) {
+		h.notFound(c, "console.not_found.account")
+		return
+	}
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	if len(accts) != len(accountIDs) {
-		h.notFound(c, "console.not_found.account")
-		return
-	}
-	all, err := h.store.AllMenus(ctx)
+	all, err := h.accounts.Menus(ctx)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -98,7 +98,7 @@ func (h *Handler) renderUserMenus(c *gin.Context, status int, accountIDs []uint6
 	v := templates.UserMenusView{Error: errMsg}
 	if len(accts) == 1 {
 		// One account: its current set is checked. Several: start empty, since the set replaces theirs.
-		mine, err := h.store.MenuIDsOfAccount(ctx, accts[0].ID)
+		mine, err := h.accounts.AccountMenuIDs(ctx, accts[0].ID)
 		if err != nil {
 			h.fail(c, err)
 			return
@@ -120,6 +120,6 @@ func (h *Handler) renderUserMenus(c *gin.Context, status int, accountIDs []uint6
 		// A bulk apply that selected one user still posts as a bulk apply.
 		v.Action, v.AccountIDs = "/admin/users/menus", []uint64{accts[0].ID}
 	}
-	v.Tree = menuTree(all, checked)
+	v.Tree = menuItemsOf(all, checked)
 	h.render(c, status, templates.UserMenusPage(h.page(c, "console.user_menus.title", "users"), v))
 }

@@ -4,13 +4,11 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"wxbind/account"
-	"wxbind/models"
 	"wxbind/templates"
 )
 
@@ -23,11 +21,11 @@ func (h *Handler) Users(c *gin.Context) {
 	if !account.ValidRole(f.Role) {
 		f.Role = ""
 	}
-	if f.Bind != models.BindBound && f.Bind != models.BindUnbound {
-		f.Bind = models.BindAny
+	if f.Bind != account.BindBound && f.Bind != account.BindUnbound {
+		f.Bind = account.BindAny
 	}
-	rows, err := h.store.ListAccounts(c.Request.Context(), models.AccountFilter{
-		AppID: h.accounts.AppID(), Query: f.Q, Role: f.Role, Bind: f.Bind, BeforeID: cursor(c), Limit: pageSize,
+	rows, err := h.accounts.ListAccounts(c.Request.Context(), account.AccountFilter{
+		Query: f.Q, Role: f.Role, Bind: f.Bind, BeforeID: cursor(c), Limit: pageSize,
 	})
 	if err != nil {
 		h.fail(c, err)
@@ -36,9 +34,9 @@ func (h *Handler) Users(c *gin.Context) {
 	v := templates.UsersView{Filter: f, FirstURL: firstURL(c)}
 	loc := h.locale(c)
 	for _, r := range rows {
-		row := templates.UserRow{ID: r.ID, Username: r.Username, Name: r.Name, Role: r.Role, Status: r.Status, Bound: r.IdentityID != nil}
+		row := templates.UserRow{ID: r.ID, Username: r.Username, Name: r.Name, Role: r.Role, Status: r.Status, Bound: r.Bound}
 		if row.Bound {
-			row.Nickname, row.AvatarURL, row.MaskedOpenID = deref(r.Nickname), deref(r.AvatarURL), MaskOpenID(deref(r.OpenID))
+			row.Nickname, row.AvatarURL, row.MaskedOpenID = r.Nickname, r.AvatarURL, MaskOpenID(r.OpenID)
 			row.BoundAt, row.LastLogin = loc.Time(r.BoundAt), loc.Time(r.LastLoginAt)
 		}
 		v.Rows = append(v.Rows, row)
@@ -57,7 +55,7 @@ func (h *Handler) User(c *gin.Context) {
 		return
 	}
 	v, err := h.userView(c, id)
-	if errors.Is(err, models.ErrNotFound) {
+	if errors.Is(err, account.ErrAccountNotFound) {
 		h.notFound(c, "console.not_found.account")
 		return
 	}
@@ -71,53 +69,25 @@ func (h *Handler) User(c *gin.Context) {
 }
 
 func (h *Handler) userView(c *gin.Context, id uint64) (templates.UserView, error) {
-	ctx := c.Request.Context()
-	acct, err := h.store.AccountByID(ctx, id)
+	viewer, _ := currentUser(c)
+	d, err := h.accounts.AccountDetail(c.Request.Context(), id, account.Account{ID: viewer.ID, Role: viewer.Role})
 	if err != nil {
 		return templates.UserView{}, err
 	}
 	loc := h.locale(c)
-	v := templates.UserView{ID: acct.ID, Username: acct.Username, Name: acct.Name, Role: acct.Role, Status: acct.Status, CreatedAt: loc.Time(&acct.CreatedAt)}
-	if acct.Phone != "" {
-		// Staff see enough to recognise a number, not to call it; admins see it whole.
-		v.Phone = account.MaskPhone(acct.Phone)
-		if viewer, _ := currentUser(c); viewer.IsAdmin {
-			v.Phone = acct.Phone
-		}
-		if acct.PhoneCountryCode != "" {
-			v.Phone = "+" + acct.PhoneCountryCode + " " + v.Phone
-		}
-	}
-	targets := []string{account.AccountTarget(id)}
-	ident, err := h.store.IdentityOfAccount(ctx, h.accounts.AppID(), id)
-	switch {
-	case err == nil:
+	v := templates.UserView{ID: d.ID, Username: d.Username, Name: d.Name, Role: d.Role, Status: d.Status, CreatedAt: loc.Time(&d.CreatedAt),
+		Phone: d.Phone, ActiveTokens: d.ActiveTokens, Menus: menuItems(d.Menus), Audit: h.auditRows(c, d.Audit)}
+	if ident := d.Identity; ident != nil {
 		v.Bound, v.IdentityID = true, ident.ID
 		v.Nickname, v.AvatarURL, v.MaskedOpenID = ident.Nickname, ident.AvatarURL, MaskOpenID(ident.OpenID)
 		v.BoundAt, v.LastLogin = loc.Time(ident.BoundAt), loc.Time(ident.LastLoginAt)
-		targets = append(targets, account.IdentityTarget(ident.ID))
-	case !errors.Is(err, models.ErrNotFound):
-		return v, err
 	}
-	if v.ActiveTokens, err = h.store.CountActiveLoginTokens(ctx, id, time.Now().UTC()); err != nil {
-		return v, err
-	}
-	tree, err := h.accounts.MenuTree(ctx, id)
-	if err != nil {
-		return v, err
-	}
-	v.Menus = menuItems(tree)
-	entries, err := h.store.AuditEntriesOfTargets(ctx, targets, 20)
-	if err != nil {
-		return v, err
-	}
-	v.Audit = h.auditRows(c, entries)
 	return v, nil
 }
 
 // NewUser shows the create-account form.
 func (h *Handler) NewUser(c *gin.Context) {
-	h.render(c, http.StatusOK, templates.NewUserPage(h.page(c, "console.new_user.title", "users"), templates.NewUserView{Role: models.RoleUser}))
+	h.render(c, http.StatusOK, templates.NewUserPage(h.page(c, "console.new_user.title", "users"), templates.NewUserView{Role: account.RoleUser}))
 }
 
 // CreateUser creates an account; a refused one shows the form again with what was typed.
@@ -208,7 +178,7 @@ func (h *Handler) refuseOnUserPage(c *gin.Context, id uint64, err error) {
 // WechatUsers lists every WeChat identity seen, bound or not.
 func (h *Handler) WechatUsers(c *gin.Context) {
 	q := query(c, "q")
-	rows, err := h.store.ListIdentities(c.Request.Context(), models.IdentityFilter{AppID: h.accounts.AppID(), Query: q, BeforeID: cursor(c), Limit: pageSize})
+	rows, err := h.accounts.ListIdentities(c.Request.Context(), account.IdentityFilter{Query: q, BeforeID: cursor(c), Limit: pageSize})
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -218,11 +188,11 @@ func (h *Handler) WechatUsers(c *gin.Context) {
 	for _, r := range rows {
 		row := templates.IdentityRowView{
 			ID: r.ID, AvatarURL: r.AvatarURL, Nickname: r.Nickname, MaskedOpenID: MaskOpenID(r.OpenID),
-			Bound: r.AccountID != nil, FirstSeen: loc.Time(&r.CreatedAt), LastSeen: loc.Time(&r.LastSeenAt),
+			Bound: r.AccountID != nil, FirstSeen: loc.Time(&r.FirstSeen), LastSeen: loc.Time(&r.LastSeen),
 			BoundAt: loc.Time(r.BoundAt), UnboundAt: loc.Time(r.UnboundAt),
 		}
 		if row.Bound {
-			row.AccountID, row.Username = *r.AccountID, deref(r.Username)
+			row.AccountID, row.Username = *r.AccountID, r.Username
 		}
 		v.Rows = append(v.Rows, row)
 	}
@@ -253,11 +223,4 @@ func query(c *gin.Context, key string) string {
 		q = string([]rune(q)[:maxQueryLen])
 	}
 	return q
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

@@ -133,10 +133,8 @@ func TestCheckBindRecordsIdentity(t *testing.T) {
 		if w.SessionKeySealed == "" || strings.Contains(w.SessionKeySealed, wechattest.SessionKey("bob")) {
 			t.Fatalf("session_key must be stored sealed, got %q", w.SessionKeySealed)
 		}
-		key, err := app.Accounts.SessionKey(w)
-		if err != nil || key != wechattest.SessionKey("bob") {
-			t.Fatalf("sealed session_key must open to WeChat's: %q %v", key, err)
-		}
+		// That the sealed key opens to WeChat's is proven where it is used: the checkSession and
+		// encrypted-data tests, whose fake WeChat checks the key it is sent.
 		if w.LastSeenAt.IsZero() {
 			t.Fatal("last seen time not recorded")
 		}

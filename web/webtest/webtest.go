@@ -123,7 +123,7 @@ func Start(t testing.TB, opt Options) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := web.NewHandler(web.Deps{Accounts: accounts, Store: store, Logger: log, Sandbox: opt.Sandbox, RateLimits: opt.rateLimits(), TrustedProxies: opt.TrustedProxies, Metrics: opt.Metrics,
+	h, err := web.NewHandler(web.Deps{Accounts: accounts, DB: db.Gorm, Logger: log, Sandbox: opt.Sandbox, RateLimits: opt.rateLimits(), TrustedProxies: opt.TrustedProxies, Metrics: opt.Metrics,
 		ConsoleZone: opt.ConsoleZone, ConsoleIdleTimeout: opt.ConsoleIdleTimeout})
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +137,7 @@ func Start(t testing.TB, opt Options) *App {
 }
 
 // CreateAccount makes an account through the same rule `server user add` uses.
-func (a *App) CreateAccount(t testing.TB, username, password, role string) models.Account {
+func (a *App) CreateAccount(t testing.TB, username, password, role string) account.Account {
 	t.Helper()
 	acct, err := a.Accounts.CreateAccount(context.Background(), account.NewAccount{Username: username, Password: password, Name: "Name of " + username, Role: role})
 	if err != nil {
