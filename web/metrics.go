@@ -2,6 +2,7 @@ package web
 
 import (
 	"database/sql"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -55,6 +56,29 @@ func NewMetrics() *Metrics {
 // WatchDB adds the connection pool's statistics.
 func (m *Metrics) WatchDB(db *sql.DB) {
 	m.registry.MustRegister(collectors.NewDBStatsCollector(db, "wxbind"))
+}
+
+// watchSharedLimits adds whether the rate limits are counted in Redis right now, and how many
+// calls to Redis failed. A second handler on the same Metrics (tests) finds them there already.
+func (m *Metrics) watchSharedLimits(sl *SharedLimits) {
+	shared := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "wxbind_rate_limits_shared",
+		Help: "1 while the rate limits are counted in Redis for every instance; 0 while Redis does not answer and this instance counts alone.",
+	}, func() float64 {
+		if sl.State().Shared {
+			return 1
+		}
+		return 0
+	})
+	failures := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "wxbind_rate_limit_redis_failures_total",
+		Help: "Calls to Redis for a rate limit that failed (each such request was counted by this instance alone).",
+	}, func() float64 { return float64(sl.State().Failures) })
+	for _, c := range []prometheus.Collector{shared, failures} {
+		if err := m.registry.Register(c); err != nil && !errors.As(err, new(prometheus.AlreadyRegisteredError)) {
+			panic(err) // a programming error: a metric name taken twice
+		}
+	}
 }
 
 // ObserveWeChat records one WeChat API call; the wechat client calls it.

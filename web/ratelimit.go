@@ -15,9 +15,11 @@ import (
 	"wxbind/web/requestinfo"
 )
 
-// RateLimits sets the per-client-address request rates. Each server instance counts on its own,
-// so N instances behind a balancer allow up to N times these rates; the per-username password
-// lockouts are kept in the database and shared by all instances.
+// RateLimits sets the per-client-address and per-account request rates. With Deps.SharedLimits
+// (REDIS_URL) every instance counts in one Redis and they share these rates; without it, or while
+// Redis does not answer, each instance counts on its own, so N instances behind a balancer allow
+// up to N times these rates. The per-username password lockouts are kept in the database and
+// shared by all instances either way.
 type RateLimits struct {
 	CheckBind    Rate // generous: a whole office may share one NAT address
 	Bind         Rate
@@ -110,22 +112,23 @@ func clientKey(c *gin.Context) string {
 }
 
 // limitPerClient refuses requests past r from one client address with 429 and Retry-After.
-func limitPerClient(r Rate, now func() time.Time) gin.HandlerFunc {
-	return limitBy(r, now, func(c *gin.Context) (string, bool) { return clientKey(c), true })
+func limitPerClient(name string, r Rate, shared *SharedLimits, now func() time.Time) gin.HandlerFunc {
+	return limitBy(name, r, shared, now, func(c *gin.Context) (string, bool) { return clientKey(c), true })
 }
 
 // limitPerAccount refuses a logged-in account's requests past r, so that one user cannot spend
 // the appid's WeChat quota for everyone. Use after RequireToken.
-func limitPerAccount(r Rate, now func() time.Time) gin.HandlerFunc {
-	return limitBy(r, now, func(c *gin.Context) (string, bool) {
+func limitPerAccount(name string, r Rate, shared *SharedLimits, now func() time.Time) gin.HandlerFunc {
+	return limitBy(name, r, shared, now, func(c *gin.Context) (string, bool) {
 		id, ok := requestinfo.UserID(c)
 		return strconv.FormatUint(id, 10), ok // not ok: RequireToken has refused the request already
 	})
 }
 
-// limitBy keeps a token bucket per key and refuses requests past r with 429 and Retry-After; a
-// request without a key passes.
-func limitBy(r Rate, now func() time.Time, key func(*gin.Context) (string, bool)) gin.HandlerFunc {
+// limitBy keeps a budget per key and refuses requests past r with 429 and Retry-After; a request
+// without a key passes. The budget is counted in shared when it is set and answers, else in this
+// instance's memory. name tells the limits apart in Redis.
+func limitBy(name string, r Rate, shared *SharedLimits, now func() time.Time, key func(*gin.Context) (string, bool)) gin.HandlerFunc {
 	if r.PerSecond <= 0 {
 		return func(c *gin.Context) { c.Next() }
 	}
@@ -136,12 +139,22 @@ func limitBy(r Rate, now func() time.Time, key func(*gin.Context) (string, bool)
 			c.Next()
 			return
 		}
-		allowed, wait := lim.reserve(k, now())
+		var (
+			allowed bool
+			wait    time.Duration
+			err     = errNotTried
+		)
+		if shared != nil {
+			allowed, wait, err = shared.allow(c.Request.Context(), name, k, r)
+		}
+		if err != nil {
+			allowed, wait = lim.reserve(k, now())
+		}
 		if allowed {
 			c.Next()
 			return
 		}
-		refuseTooMany(c, int(math.Ceil(wait.Seconds())))
+		refuseTooMany(c, max(1, int(math.Ceil(wait.Seconds()))))
 	}
 }
 

@@ -23,15 +23,15 @@ func (s *site) routes() error {
 
 	m := mobile.New(s.deps.Accounts, s.deps.PublicURL)
 	api := e.Group("/mobileApi", limitBody(s.deps.MaxBodyBytes), requestTimeout(s.deps.RequestTimeout))
-	api.GET("/user/checkBind", limitPerClient(s.limits.CheckBind, time.Now), m.CheckBind)
-	api.POST("/user/bind", limitPerClient(s.limits.Bind, time.Now), m.Bind)
+	api.GET("/user/checkBind", limitPerClient("checkBind", s.limits.CheckBind, s.deps.SharedLimits, time.Now), m.CheckBind)
+	api.POST("/user/bind", limitPerClient("bind", s.limits.Bind, s.deps.SharedLimits, time.Now), m.Bind)
 
 	api.GET("/user/info", m.Info) // checks its token itself: login, user and menus in one read
 	authed := api.Group("", m.RequireToken())
 	authed.POST("/user/profile", m.Profile)
 	authed.POST("/user/logout", m.Logout)
 	authed.POST("/user/unbind", m.Unbind)
-	userData := limitPerAccount(s.limits.UserData, time.Now) // one budget for the three below
+	userData := limitPerAccount("userData", s.limits.UserData, s.deps.SharedLimits, time.Now) // one budget for the three below
 	authed.POST("/user/phone", userData, m.Phone)
 	authed.GET("/user/checkSession", userData, m.CheckSession)
 	// An image is far larger than any JSON body, so the upload has its own cap.
@@ -55,7 +55,7 @@ func (s *site) routes() error {
 	admin := e.Group("/admin", consoleHeaders(), con.Language(), limitBody(s.deps.MaxBodyBytes), requestTimeout(s.deps.RequestTimeout), crossOrigin)
 	admin.POST("/lang", con.SetLanguage) // the layout's language switch, kept in the session
 	admin.GET("/login", con.LoginForm)
-	admin.POST("/login", limitPerClient(s.limits.ConsoleLogin, time.Now), con.Login)
+	admin.POST("/login", limitPerClient("consoleLogin", s.limits.ConsoleLogin, s.deps.SharedLimits, time.Now), con.Login)
 	admin.POST("/logout", con.Logout)
 
 	staff := admin.Group("", con.RequireLogin()) // staff and admins: view and unbind

@@ -30,6 +30,7 @@ type Deps struct {
 	SecureCookies  bool          // console cookies only over HTTPS; set when the console is served over HTTPS
 	TrustedOrigins []string      // origins besides the request's own Host allowed to post console forms
 	RateLimits     *RateLimits   // per client address; nil means DefaultRateLimits
+	SharedLimits   *SharedLimits // counts RateLimits in Redis for every instance; nil: per instance
 	Metrics        *Metrics      // nil: counted on a registry nobody serves
 	Catalog        *i18n.Catalog // messages people read; nil: the built-in catalog, zh-CN first
 
@@ -82,6 +83,9 @@ func NewHandler(d Deps) (http.Handler, error) {
 		}
 		d.Catalog = cat
 	}
+	if d.SharedLimits != nil {
+		d.Metrics.watchSharedLimits(d.SharedLimits)
+	}
 	e.Use(requestID(), accessLog(d.Logger), d.Metrics.middleware(), mobileLanguage(d.Catalog), recovery(d.Logger))
 	e.NoRoute(notFound)
 	e.NoMethod(methodNotAllowed)
@@ -104,16 +108,28 @@ func (s *site) healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
-// readyz answers 200 only while the database answers.
+// readyz answers 200 only while the database answers. It also tells how the rate limits are
+// counted: an unreachable Redis does not make the instance unready, since it serves on with
+// limits of its own.
 func (s *site) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
+	limits := gin.H{"counted": "per-instance"}
+	if sl := s.deps.SharedLimits; sl != nil {
+		sl.Check(ctx)
+		st := sl.State()
+		if st.Shared {
+			limits = gin.H{"counted": "redis"}
+		} else {
+			limits = gin.H{"counted": "per-instance", "redis": "unreachable since " + st.DownSince.UTC().Format(time.RFC3339)}
+		}
+	}
 	if err := s.deps.Accounts.Ping(ctx); err != nil {
 		_ = c.Error(err)
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "database unreachable"})
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "database unreachable", "rateLimits": limits})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "rateLimits": limits})
 }
 
 func isMobile(c *gin.Context) bool {

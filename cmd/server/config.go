@@ -53,6 +53,9 @@ type config struct {
 	// ConsoleZone is where the console shows times and counts its days (CONSOLE_TZ, an IANA
 	// zone name; default Asia/Shanghai).
 	ConsoleZone *time.Location
+	// RedisURL (REDIS_URL) is where every instance counts the shared rate limits; unset, each
+	// instance counts its own.
+	RedisURL string
 	// PprofAddr serves net/http/pprof on this loopback address (PPROF_ADDR), for profiling
 	// under load; unset, there is no profiling endpoint.
 	PprofAddr string
@@ -74,6 +77,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		MetricsAddr:   or(getenv("METRICS_ADDR"), "127.0.0.1:9091"),
 		DefaultLang:   or(getenv("DEFAULT_LANG"), "zh-CN"),
 		LogLevel:      or(getenv("LOG_LEVEL"), "info"),
+		RedisURL:      strings.TrimSpace(getenv("REDIS_URL")),
 	}
 	var errs []error
 	if c.DBDriver != models.DriverSQLite && c.DBDriver != models.DriverMySQL {

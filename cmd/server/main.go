@@ -195,8 +195,15 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer)
 	if err != nil {
 		return err
 	}
+	var shared *web.SharedLimits
+	if cfg.RedisURL != "" {
+		if shared, err = web.NewSharedLimits(web.SharedLimitsConfig{URL: cfg.RedisURL, Logger: log}); err != nil {
+			return err
+		}
+		defer shared.Close()
+	}
 	gin.SetMode(gin.ReleaseMode)
-	handler, err := web.NewHandler(web.Deps{PublicURL: cfg.PublicURL, Accounts: accounts, DB: db, Logger: log, TrustedProxies: cfg.TrustedProxies, Sandbox: cfg.sandboxMode(),
+	handler, err := web.NewHandler(web.Deps{SharedLimits: shared, PublicURL: cfg.PublicURL, Accounts: accounts, DB: db, Logger: log, TrustedProxies: cfg.TrustedProxies, Sandbox: cfg.sandboxMode(),
 		SecureCookies: cfg.ConsoleSecureCookies, TrustedOrigins: cfg.ConsoleTrustedOrigins, Metrics: metrics, Catalog: catalog,
 		ConsoleZone: cfg.ConsoleZone})
 	if err != nil {

@@ -58,6 +58,8 @@ type Options struct {
 	// RateLimits per client address; nil turns them off, since every test request comes from
 	// 127.0.0.1. Tests of the limits set them.
 	RateLimits *web.RateLimits
+	// SharedLimits counts RateLimits in Redis, shared with every app given one on the same Redis.
+	SharedLimits *web.SharedLimits
 	// TrustedProxies whose X-Forwarded-For is believed; default none.
 	TrustedProxies []string
 	// Metrics, when set, counts the server's requests there.
@@ -123,7 +125,7 @@ func Start(t testing.TB, opt Options) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := web.NewHandler(web.Deps{Accounts: accounts, DB: db.Gorm, Logger: log, Sandbox: opt.Sandbox, RateLimits: opt.rateLimits(), TrustedProxies: opt.TrustedProxies, Metrics: opt.Metrics,
+	h, err := web.NewHandler(web.Deps{Accounts: accounts, DB: db.Gorm, Logger: log, Sandbox: opt.Sandbox, RateLimits: opt.rateLimits(), SharedLimits: opt.SharedLimits, TrustedProxies: opt.TrustedProxies, Metrics: opt.Metrics,
 		ConsoleZone: opt.ConsoleZone, ConsoleIdleTimeout: opt.ConsoleIdleTimeout})
 	if err != nil {
 		t.Fatal(err)
