@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -163,8 +162,6 @@ func (s *Service) EnsureAdmin(ctx context.Context, username, password string) (c
 // RandomPassword is 26 base32 characters (130 bits).
 func RandomPassword() string { return rand.Text() }
 
-func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
-
 // CreateAccountAs is CreateAccount done by a console admin, audited.
 func (s *Service) CreateAccountAs(ctx context.Context, actor Actor, n NewAccount) (Account, error) {
 	n.Username = strings.TrimSpace(n.Username)
@@ -298,8 +295,11 @@ func (s *Service) ListAccounts(ctx context.Context, f AccountFilter) ([]AccountS
 	}
 	out := make([]AccountSummary, len(rows))
 	for i, r := range rows {
-		out[i] = AccountSummary{Account: accountOf(r.Account), Bound: r.IdentityID != nil, IdentityID: deref(r.IdentityID),
-			OpenID: deref(r.OpenID), Nickname: deref(r.Nickname), AvatarURL: deref(r.AvatarURL), BoundAt: r.BoundAt, LastLoginAt: r.LastLoginAt}
+		out[i] = AccountSummary{Account: accountOf(r.Account), Bound: r.IdentityID != nil,
+			OpenID: r.OpenID, Nickname: r.Nickname, AvatarURL: r.AvatarURL, BoundAt: r.BoundAt, LastLoginAt: r.LastLoginAt}
+		if r.IdentityID != nil {
+			out[i].IdentityID = *r.IdentityID
+		}
 	}
 	return out, nil
 }
@@ -364,12 +364,4 @@ func (s *Service) AccountDetail(ctx context.Context, id uint64, viewer Account) 
 	entries, err := s.store.AuditEntriesOfTargets(ctx, targets, recentAuditOfAccount)
 	d.Audit = auditEntriesOf(entries)
 	return d, err
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
 }

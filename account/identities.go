@@ -184,7 +184,7 @@ func (s *Service) ListIdentities(ctx context.Context, f IdentityFilter) ([]Ident
 	out := make([]Identity, len(rows))
 	for i, r := range rows {
 		out[i] = identityOf(r.WechatIdentity)
-		out[i].Username = deref(r.Username)
+		out[i].Username = r.Username
 	}
 	return out, nil
 }

@@ -71,9 +71,6 @@ func New(defaultLang string) (*Catalog, error) {
 	return c, nil
 }
 
-// Default is the language used when a request names none we have.
-func (c *Catalog) Default() language.Tag { return c.fallback }
-
 // supported maps a language name (zh-CN, zh_CN, en-US, en…) onto a supported tag.
 func (c *Catalog) supported(name string) (language.Tag, bool) {
 	name = strings.ReplaceAll(strings.TrimSpace(name), "_", "-")

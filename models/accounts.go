@@ -8,10 +8,10 @@ import (
 // AccountRow is an account with its WeChat binding in one mini-program, if any.
 type AccountRow struct {
 	Account
-	IdentityID  *uint64
-	OpenID      *string
-	Nickname    *string
-	AvatarURL   *string
+	IdentityID  *uint64 // nil when not bound; the strings below are then empty
+	OpenID      string
+	Nickname    string
+	AvatarURL   string
 	BoundAt     *time.Time
 	LastLoginAt *time.Time
 }
@@ -43,7 +43,8 @@ func (s *Store) ListAccounts(ctx context.Context, f AccountFilter) ([]AccountRow
 	} else {
 		q = q.Table("accounts AS a")
 	}
-	q = q.Select("a.*, w.id AS identity_id, w.openid AS open_id, w.nickname, w.avatar_url, w.bound_at, w.last_login_at").
+	q = q.Select("a.*, w.id AS identity_id, COALESCE(w.openid, '') AS open_id, COALESCE(w.nickname, '') AS nickname, "+
+		"COALESCE(w.avatar_url, '') AS avatar_url, w.bound_at, w.last_login_at").
 		Joins("LEFT JOIN wechat_identities w ON w.account_id = a.id AND w.appid = ?", f.AppID)
 	if f.Role != "" {
 		q = q.Where("a.role = ?", f.Role)

@@ -13,7 +13,7 @@ import (
 // IdentityRow is a WeChat identity with the username it is bound to, if any.
 type IdentityRow struct {
 	WechatIdentity
-	Username *string
+	Username string // the bound account's; empty when not bound
 }
 
 // IdentityFilter selects a page of WeChat identities, newest first.
@@ -41,7 +41,7 @@ func (s *Store) ListIdentities(ctx context.Context, f IdentityFilter) ([]Identit
 	} else {
 		q = q.Table("wechat_identities AS w")
 	}
-	q = q.Select("w.*, a.username").
+	q = q.Select("w.*, COALESCE(a.username, '') AS username").
 		Joins("LEFT JOIN accounts a ON a.id = w.account_id").
 		Where("w.appid = ?", f.AppID)
 	if f.BeforeID > 0 {

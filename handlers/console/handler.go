@@ -362,10 +362,29 @@ func refused(err error) bool {
 	return errors.As(err, &in) || refusalKey(err) != ""
 }
 
-// idParam reads a positive id from the path.
-func idParam(c *gin.Context, name string) (uint64, bool) {
-	id, err := strconv.ParseUint(c.Param(name), 10, 64)
-	return id, err == nil && id > 0
+// pathID reads the positive id in the path's :id, answering 404 with the catalog message
+// notFoundKey when there is none.
+func (h *Handler) pathID(c *gin.Context, notFoundKey string) (uint64, bool) {
+	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
+	if err != nil || id == 0 {
+		h.notFound(c, notFoundKey)
+		return 0, false
+	}
+	return id, true
+}
+
+// answeredFailure answers err when it is not a refusal the page can show again: 404 with
+// notFoundKey when err is notFound, else the failure page. It reports whether it answered.
+func (h *Handler) answeredFailure(c *gin.Context, err, notFound error, notFoundKey string) bool {
+	switch {
+	case errors.Is(err, notFound):
+		h.notFound(c, notFoundKey)
+	case !refused(err):
+		h.fail(c, err)
+	default:
+		return false
+	}
+	return true
 }
 
 // ids reads the positive ids of a repeated form or query field, ignoring anything else.

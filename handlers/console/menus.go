@@ -60,9 +60,8 @@ func (h *Handler) CreateMenu(c *gin.Context) {
 
 // UpdateMenu edits a menu.
 func (h *Handler) UpdateMenu(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	id, ok := h.pathID(c, "console.not_found.menu")
 	if !ok {
-		h.notFound(c, "console.not_found.menu")
 		return
 	}
 	in, form, err := menuInput(c)
@@ -77,12 +76,7 @@ func (h *Handler) UpdateMenu(c *gin.Context) {
 }
 
 func (h *Handler) refuseMenuForm(c *gin.Context, form templates.MenuForm, err error) {
-	if errors.Is(err, account.ErrMenuNotFound) {
-		h.notFound(c, "console.not_found.menu")
-		return
-	}
-	if !refused(err) {
-		h.fail(c, err)
+	if h.answeredFailure(c, err, account.ErrMenuNotFound, "console.not_found.menu") {
 		return
 	}
 	form.Error = h.message(c, err)
@@ -91,9 +85,8 @@ func (h *Handler) refuseMenuForm(c *gin.Context, form templates.MenuForm, err er
 
 // DeleteMenu removes a menu, refusing while it has children.
 func (h *Handler) DeleteMenu(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	id, ok := h.pathID(c, "console.not_found.menu")
 	if !ok {
-		h.notFound(c, "console.not_found.menu")
 		return
 	}
 	if err := h.accounts.DeleteMenu(c.Request.Context(), actor(c), id); err != nil {
@@ -109,9 +102,8 @@ func (h *Handler) DeleteMenu(c *gin.Context) {
 
 // MoveMenu moves a menu up or down among its siblings (field direction: up or down).
 func (h *Handler) MoveMenu(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	id, ok := h.pathID(c, "console.not_found.menu")
 	if !ok {
-		h.notFound(c, "console.not_found.menu")
 		return
 	}
 	delta := 1

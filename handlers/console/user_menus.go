@@ -15,9 +15,8 @@ const maxBulkAccounts = 500
 
 // UserMenus shows a checkbox tree of every menu, the account's own checked.
 func (h *Handler) UserMenus(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	id, ok := h.pathID(c, "console.not_found.account")
 	if !ok {
-		h.notFound(c, "console.not_found.account")
 		return
 	}
 	h.renderUserMenus(c, http.StatusOK, []uint64{id}, "")
@@ -26,9 +25,8 @@ func (h *Handler) UserMenus(c *gin.Context) {
 // SetUserMenus replaces the account's menu set with the checked menu_id values, in one
 // transaction.
 func (h *Handler) SetUserMenus(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	id, ok := h.pathID(c, "console.not_found.account")
 	if !ok {
-		h.notFound(c, "console.not_found.account")
 		return
 	}
 	if err := h.accounts.SetAccountMenus(c.Request.Context(), actor(c), id, ids(c.PostFormArray("menu_id"))); err != nil {
@@ -67,12 +65,7 @@ func (h *Handler) ApplyBulkMenus(c *gin.Context) {
 }
 
 func (h *Handler) refuseMenus(c *gin.Context, accountIDs []uint64, err error) {
-	if errors.Is(err, account.ErrAccountNotFound) {
-		h.notFound(c, "console.not_found.selected_account")
-		return
-	}
-	if !refused(err) {
-		h.fail(c, err)
+	if h.answeredFailure(c, err, account.ErrAccountNotFound, "console.not_found.selected_account") {
 		return
 	}
 	h.renderUserMenus(c, http.StatusUnprocessableEntity, accountIDs, h.message(c, err))

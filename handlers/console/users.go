@@ -49,9 +49,8 @@ func (h *Handler) Users(c *gin.Context) {
 
 // User shows one account: binding, live tokens, menus, recent audit entries.
 func (h *Handler) User(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	id, ok := h.pathID(c, "console.not_found.account")
 	if !ok {
-		h.notFound(c, "console.not_found.account")
 		return
 	}
 	v, err := h.userView(c, id)
@@ -108,9 +107,8 @@ func (h *Handler) CreateUser(c *gin.Context) {
 
 // UpdateUser edits name, role and status.
 func (h *Handler) UpdateUser(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	id, ok := h.pathID(c, "console.not_found.account")
 	if !ok {
-		h.notFound(c, "console.not_found.account")
 		return
 	}
 	ch := account.AccountChanges{Name: c.PostForm("name"), Role: c.PostForm("role"), Status: c.PostForm("status")}
@@ -124,9 +122,8 @@ func (h *Handler) UpdateUser(c *gin.Context) {
 
 // ResetPassword sets a new password, ending the account's sessions and tokens.
 func (h *Handler) ResetPassword(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	id, ok := h.pathID(c, "console.not_found.account")
 	if !ok {
-		h.notFound(c, "console.not_found.account")
 		return
 	}
 	if err := h.accounts.ResetPassword(c.Request.Context(), actor(c), id, c.PostForm("password")); err != nil {
@@ -138,9 +135,8 @@ func (h *Handler) ResetPassword(c *gin.Context) {
 
 // Unbind ends the account's WeChat binding by the mobile unbind's own rule.
 func (h *Handler) Unbind(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	id, ok := h.pathID(c, "console.not_found.account")
 	if !ok {
-		h.notFound(c, "console.not_found.account")
 		return
 	}
 	if err := h.accounts.UnbindAccount(c.Request.Context(), actor(c), id); err != nil {
@@ -156,12 +152,7 @@ func (h *Handler) Unbind(c *gin.Context) {
 
 // refuseOnUserPage shows the account page again with the reason, or fails.
 func (h *Handler) refuseOnUserPage(c *gin.Context, id uint64, err error) {
-	if errors.Is(err, account.ErrAccountNotFound) {
-		h.notFound(c, "console.not_found.account")
-		return
-	}
-	if !refused(err) {
-		h.fail(c, err)
+	if h.answeredFailure(c, err, account.ErrAccountNotFound, "console.not_found.account") {
 		return
 	}
 	v, verr := h.userView(c, id)
