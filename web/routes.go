@@ -16,7 +16,7 @@ func (s *site) routes() error {
 	e.GET("/", devtools.Home(s.deps.Sandbox, s.deps.Catalog)) // the console; in sandbox mode a page linking the simulator too
 	e.GET("/docs/openapi.yaml", devtools.OpenAPI)
 	if s.deps.Sandbox { // the simulator logs anyone in as anyone: never next to real WeChat
-		sim := devtools.NewSimulator()
+		sim := devtools.NewSimulator(s.deps.Catalog)
 		e.GET("/dev/simulator", sim.Page)
 		e.GET("/dev/simulator/:asset", sim.Asset)
 	}

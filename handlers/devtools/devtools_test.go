@@ -52,7 +52,7 @@ func TestSimulatorOnlyInSandbox(t *testing.T) {
 			t.Errorf("GET %s: want a same-origin Content-Security-Policy, got %q", c.path, csp)
 		}
 	}
-	for _, p := range []string{"/dev/simulator/embed.go", "/dev/simulator/index.html", "/dev/simulator/..%2fembed.go", "/dev/simulator/nope.js"} {
+	for _, p := range []string{"/dev/simulator/embed.go", "/dev/simulator/index.html", "/dev/simulator/home.html", "/dev/simulator/..%2fembed.go", "/dev/simulator/nope.js"} {
 		if r := sandbox.Do(t, http.MethodGet, p, nil); r.Status != http.StatusNotFound {
 			t.Errorf("GET %s: want 404, got %d", p, r.Status)
 		}

@@ -1,12 +1,15 @@
 package devtools
 
 import (
+	"bytes"
+	"html/template"
 	"io/fs"
 	"net/http"
 	"path"
 
 	"github.com/gin-gonic/gin"
 
+	"wxbind/i18n"
 	"wxbind/static/simulator"
 )
 
@@ -16,18 +19,51 @@ var simulatorAssets = map[string]string{
 	"sim.css": "text/css; charset=utf-8",
 }
 
+// scriptMessages are the catalog messages sim.js shows, handed to it in the page (its own
+// keys without the "simulator." prefix). {name} marks a value sim.js fills in.
+var scriptMessages = []string{
+	"nav.launch", "nav.login", "nav.index",
+	"js.need_name", "js.need_login", "js.bound", "js.bind_failed", "js.login_failed", "js.network",
+	"js.not_json", "js.expired", "js.saved", "js.phone", "js.session_valid", "js.session_expired",
+	"js.logged_out", "js.unbound",
+}
+
+// simulatorPage is index.html: its words come from the request's language.
+var simulatorPage = template.Must(template.ParseFS(simulator.Files, "index.html"))
+
 // Simulator serves the browser simulator. Mount it only in sandbox mode: it logs anyone in
 // as any made-up WeChat user, which must never be offered next to real WeChat logins.
 type Simulator struct {
-	files fs.FS
+	files   fs.FS
+	catalog *i18n.Catalog
 }
 
-// NewSimulator serves the embedded static/simulator files.
-func NewSimulator() *Simulator { return &Simulator{files: simulator.Files} }
+// NewSimulator serves the embedded static/simulator files, in the browser's language
+// (Accept-Language) among the catalog's, else the catalog's default.
+func NewSimulator(cat *i18n.Catalog) *Simulator {
+	return &Simulator{files: simulator.Files, catalog: cat}
+}
 
 // Page answers GET /dev/simulator.
 func (s *Simulator) Page(c *gin.Context) {
-	s.serve(c, "index.html", "text/html; charset=utf-8")
+	tr := browserLanguage(s.catalog, c.Request)
+	script := make(map[string]string, len(scriptMessages))
+	for _, id := range scriptMessages {
+		script[id] = tr.T("simulator." + id)
+	}
+	var buf bytes.Buffer
+	err := simulatorPage.Execute(&buf, struct {
+		i18n.Translator
+		Script map[string]string // JSON for sim.js
+	}{tr, script})
+	if err != nil {
+		_ = c.Error(err)
+		c.String(http.StatusInternalServerError, "simulator page failed")
+		return
+	}
+	c.Header("Vary", "Accept-Language")
+	pageHeaders(c)
+	c.Data(http.StatusOK, "text/html; charset=utf-8", buf.Bytes())
 }
 
 // Asset answers GET /dev/simulator/:asset for the page's script and styles.
@@ -38,10 +74,6 @@ func (s *Simulator) Asset(c *gin.Context) {
 		c.String(http.StatusNotFound, "404 page not found")
 		return
 	}
-	s.serve(c, name, typ)
-}
-
-func (s *Simulator) serve(c *gin.Context, name, contentType string) {
 	body, err := fs.ReadFile(s.files, name)
 	if err != nil {
 		_ = c.Error(err)
@@ -49,7 +81,7 @@ func (s *Simulator) serve(c *gin.Context, name, contentType string) {
 		return
 	}
 	pageHeaders(c)
-	c.Data(http.StatusOK, contentType, body)
+	c.Data(http.StatusOK, typ, body)
 }
 
 // pageHeaders are the simulator's and the home page's: they only talk to this server, so

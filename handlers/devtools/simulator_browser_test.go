@@ -58,6 +58,7 @@ func TestSimulatorBindFlow(t *testing.T) {
 	}
 
 	must("open the simulator",
+		acceptLanguage("en-US,en;q=0.9"), // this test reads the English words
 		chromedp.Navigate(app.URL+"/dev/simulator"),
 		chromedp.WaitVisible(tid("wx-login")),
 	)
@@ -124,7 +125,11 @@ func TestSimulatorBindFlow(t *testing.T) {
 	}
 	must("wx.login again logs straight in", chromedp.Click(tid("wx-login")), chromedp.WaitVisible(tid("page-index")))
 
-	must("unbind", chromedp.Click(tid("unbind")), chromedp.WaitVisible(tid("page-launch")))
+	must("unbind asks first", chromedp.Click(tid("unbind")), chromedp.WaitVisible(tid("modal")))
+	if got := text("modal"); !strings.Contains(got, "Unbind this WeChat user") {
+		t.Fatalf("the unbind dialog: %q", got)
+	}
+	must("unbind, OK", chromedp.Click(tid("modal-confirm")), chromedp.WaitVisible(tid("page-launch")))
 	if note := text("launch-note"); !strings.Contains(note, "301 again") {
 		t.Fatalf("after unbind: %q", note)
 	}
@@ -139,7 +144,7 @@ func TestSimulatorBindFlow(t *testing.T) {
 	}
 }
 
-// seedMenus gives the account two visible menus under a parent and one hidden menu, as an
+// seedMenus gives the account three visible menus under a parent and one hidden menu, as an
 // admin would in the console.
 func seedMenus(t *testing.T, app *webtest.App, accountID uint64) {
 	t.Helper()
@@ -153,6 +158,7 @@ func seedMenus(t *testing.T, app *webtest.App, accountID uint64) {
 	for i, m := range []models.Menu{
 		{Code: "orders", Name: "Orders", Path: "/pages/orders/index", Icon: "📦", Visible: true},
 		{Code: "stock", Name: "Stock", Path: "/pages/stock/index", Icon: "🏷️", Visible: true},
+		{Code: "reports", Name: "Monthly reports", Path: "/pages/reports/monthly-summary/index", Icon: "📊", Visible: true}, // long: must wrap inside its tile
 		{Code: "hidden", Name: "Hidden", Path: "/pages/hidden/index", Visible: false},
 	} {
 		m.ParentID, m.Sort, m.CreatedAt, m.UpdatedAt = &work.ID, i+1, now, now

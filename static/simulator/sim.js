@@ -1,7 +1,8 @@
 // The browser simulator: the sample mini-program's login flow, played against the real
 // mobile API. wx.login is simulated by the sandbox code "sandbox:NAME"; everything else is the
 // same HTTP the mini-program sends. Plain DOM, no framework; every value from the server is
-// set with textContent, never as HTML.
+// set with textContent, never as HTML. Its words come in the page (#sim-messages), in the
+// language the server picked from the browser's.
 'use strict';
 
 (function () {
@@ -10,13 +11,18 @@
   // What the mini-program would keep in its storage.
   const state = { openId: '', bindTicket: '', token: '', userInfo: null, menuList: [] };
 
-  const titles = { launch: 'Launch', login: 'Bind your account', index: 'Home' };
+  const messages = JSON.parse(document.getElementById('sim-messages').textContent);
+  // t is a message of the page's language; {name} in it is filled from vars.
+  function t(id, vars) {
+    const text = messages[id] || id;
+    return text.replace(/\{(\w+)\}/g, (m, name) => (vars && name in vars ? String(vars[name]) : m));
+  }
 
   function show(page) {
     document.querySelectorAll('[data-page]').forEach((el) => {
       el.hidden = el.dataset.page !== page;
     });
-    $('nav-title').textContent = titles[page];
+    $('nav-title').textContent = t('nav.' + page);
   }
 
   let toastTimer = 0;
@@ -52,6 +58,7 @@
     head.textContent = title + (status ? '  →  HTTP ' + status : '');
     const pre = document.createElement('pre');
     pre.className = ok ? 'ok' : 'fail';
+    pre.tabIndex = 0; // it scrolls, so a keyboard must be able to reach it
     pre.textContent = redact(body);
     li.append(head, pre);
     $('log').prepend(li);
@@ -67,13 +74,13 @@
       res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (err) {
       log(method + ' ' + path, 0, { error: String(err) }, false);
-      return { code: 0, msg: 'Network error; is the server running?' };
+      return { code: 0, msg: t('js.network') };
     }
     let data;
     try {
       data = await res.json();
     } catch (err) {
-      data = { code: 0, msg: 'The server did not answer JSON (HTTP ' + res.status + ')' };
+      data = { code: 0, msg: t('js.not_json', { status: res.status }) };
     }
     const shownPath = path.replace(/code=[^&]*/, (m) => decodeURIComponent(m));
     log(method + ' ' + shownPath, res.status, body === undefined ? data : { request: body, response: data }, data.code === 1 || data.code === 301);
@@ -91,7 +98,7 @@
   async function login() {
     const name = $('wechat-name').value.trim();
     if (!name) {
-      toast('Type a WeChat user name first');
+      toast(t('js.need_name'));
       return;
     }
     const code = 'sandbox:' + name;
@@ -107,7 +114,7 @@
       show('login');
       $('bind-username').focus();
     } else {
-      toast(res.msg || 'Login failed');
+      toast(res.msg || t('js.login_failed'));
     }
   }
 
@@ -115,7 +122,7 @@
     const username = $('bind-username').value.trim();
     const password = $('bind-password').value;
     if (!username || !password) {
-      toast('Enter username and password');
+      toast(t('js.need_login'));
       return;
     }
     const res = await api('POST', '/mobileApi/user/bind', {
@@ -123,10 +130,10 @@
     });
     if (res.code === 1) {
       loggedIn(res);
-      toast('Bound');
+      toast(t('js.bound'));
     } else {
       // A wrong password keeps the ticket; an expired or used one needs a fresh checkBind.
-      toast(res.msg || 'Bind failed');
+      toast(res.msg || t('js.bind_failed'));
       if (/^ticket_|^openid_mismatch$/.test(res.reason || '')) restart('');
     }
   }
@@ -191,7 +198,7 @@
   // Any 401 means the token is dead: log in again, as the request helper does.
   function expired(res) {
     if (res.code === 401) {
-      restart('Your login ended (' + res.msg + '). Tap wx.login again.');
+      restart(t('js.expired', { msg: res.msg }));
       return true;
     }
     return false;
@@ -209,7 +216,7 @@
     if (expired(res)) return;
     if (res.code === 1) {
       render(res.userInfo, state.menuList);
-      toast('Saved');
+      toast(t('js.saved'));
     } else {
       toast(res.msg);
     }
@@ -223,9 +230,9 @@
     if (expired(res)) return;
     if (res.code === 1) {
       render(Object.assign({}, state.userInfo, { phone: res.phone, countryCode: res.countryCode }), state.menuList);
-      toast('Phone +' + res.countryCode + ' ' + res.phone);
+      toast(t('js.phone', { cc: res.countryCode, phone: res.phone }));
     } else {
-      toast(res.reason === 'not_found' ? 'This server has no phone API yet' : res.msg);
+      toast(res.msg);
     }
   }
 
@@ -233,26 +240,61 @@
     const res = await api('GET', '/mobileApi/user/checkSession');
     if (expired(res)) return;
     if (res.code === 1) {
-      toast(res.valid ? 'Session valid' : 'Session expired: wx.login again');
+      toast(res.valid ? t('js.session_valid') : t('js.session_expired'));
     } else {
-      toast(res.reason === 'not_found' ? 'This server has no checkSession API yet' : res.msg);
+      toast(res.msg);
     }
   }
 
   async function logout() {
     const res = await api('POST', '/mobileApi/user/logout');
     if (res.code === 1 || res.code === 401) {
-      restart('Logged out. This WeChat user is still bound, so wx.login logs straight back in.');
+      restart(t('js.logged_out'));
     } else {
       toast(res.msg);
     }
   }
 
+  // confirm is wx.showModal: it resolves true for OK, false for Cancel or Escape. Focus
+  // goes to Cancel, stays in the dialog, and returns to the button that opened it.
+  function confirm(opener) {
+    const modal = $('modal');
+    const scrim = $('modal-scrim');
+    const cancel = $('modal-cancel');
+    const ok = $('modal-confirm');
+    return new Promise((resolve) => {
+      function close(answer) {
+        modal.hidden = true;
+        scrim.hidden = true;
+        modal.removeEventListener('keydown', onKey);
+        cancel.onclick = null;
+        ok.onclick = null;
+        setTimeout(() => opener.focus(), 0); // once the opener is enabled again
+        resolve(answer);
+      }
+      function onKey(e) {
+        if (e.key === 'Escape') {
+          close(false);
+        } else if (e.key === 'Tab') {
+          e.preventDefault();
+          (document.activeElement === cancel ? ok : cancel).focus();
+        }
+      }
+      modal.addEventListener('keydown', onKey);
+      cancel.onclick = () => close(false);
+      ok.onclick = () => close(true);
+      scrim.hidden = false;
+      modal.hidden = false;
+      cancel.focus();
+    });
+  }
+
   async function unbind() {
+    if (!(await confirm($('unbind')))) return;
     const res = await api('POST', '/mobileApi/user/unbind');
     if (expired(res)) return;
     if (res.code === 1) {
-      restart('Unbound. wx.login now answers 301 again, so you can bind to another account.');
+      restart(t('js.unbound'));
     } else {
       toast(res.msg);
     }

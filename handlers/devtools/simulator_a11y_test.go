@@ -1,0 +1,189 @@
+package devtools_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"wxbind/web/webtest"
+)
+
+// axeDir holds the package.json and package-lock.json that pin axe-core.
+var axeDir = filepath.Join("testdata", "axe")
+
+// axeSource is axe-core's script, installed with `npm ci` when node_modules is missing or
+// older than the lock file. Without npm the test skips, or fails when CI is set.
+func axeSource(t *testing.T) string {
+	t.Helper()
+	script := filepath.Join(axeDir, "node_modules", "axe-core", "axe.min.js")
+	lock, err := os.Stat(filepath.Join(axeDir, "package-lock.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if installed, err := os.Stat(filepath.Join(axeDir, "node_modules", ".package-lock.json")); err != nil || installed.ModTime().Before(lock.ModTime()) {
+		npm, err := exec.LookPath("npm")
+		if err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatal("CI is set but npm is not installed; the simulator's accessibility test installs axe-core with it")
+			}
+			t.Skip("npm not found; install Node.js and npm to run the simulator's accessibility test (axe-core)")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+		cmd.Dir = axeDir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("npm ci in %s: %v\n%s", axeDir, err, out)
+		}
+	}
+	src, err := os.ReadFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(src)
+}
+
+// acceptLanguage makes the tab send Accept-Language: lang, as a browser set to lang does.
+func acceptLanguage(lang string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
+			return chromedp.Void{}, err
+		}
+		_, err := cdp.Call(ctx, t, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}})
+		return chromedp.Void{}, err
+	}
+}
+
+// violation is what axe reports for one rule.
+type violation struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"`
+}
+
+// axeRun runs axe-core (WCAG 2.0–2.2 A and AA rules) on the page as it is now.
+func axeRun(ctx context.Context, axe string) ([]violation, error) {
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](axe+";true")); err != nil {
+		return nil, fmt.Errorf("injecting axe-core: %w", err)
+	}
+	return chromedp.Run(ctx, chromedp.Evaluate[[]violation](`axe.run(document, {
+		runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa']},
+		resultTypes: ['violations'],
+	}).then((r) => r.violations.map((v) => ({
+		id: v.id, impact: v.impact || '', help: v.help,
+		nodes: v.nodes.map((n) => n.target.join(' ') + (n.failureSummary ? ': ' + n.failureSummary.replace(/\s+/g, ' ') : '')),
+	})))`, chromedp.EvalAwaitPromise))
+}
+
+// TestSimulatorAccessibility: in Chinese (the default) and English, on a laptop and a phone
+// screen, axe finds nothing on each of the simulator's screens — launch, login, home and the
+// unbind dialog — the page speaks the browser's language, the menu grid stays inside the
+// phone frame, and Unbind asks first.
+func TestSimulatorAccessibility(t *testing.T) {
+	axe := axeSource(t)
+	app := webtest.Start(t, webtest.Options{Sandbox: true})
+	alice := app.CreateAccount(t, "alice", "correct-horse", "user")
+	seedMenus(t, app, alice.ID)
+
+	for _, lang := range []struct{ accept, html, launchTitle, homeTitle string }{
+		{"zh-CN,zh;q=0.9", "zh-CN", "启动", "首页"},
+		{"en-US,en;q=0.9", "en", "Launch", "Home"},
+	} {
+		for _, width := range []int{1280, 390} {
+			t.Run(fmt.Sprintf("%s/%dpx", lang.html, width), func(t *testing.T) {
+				ctx := webtest.Chromium(t, chromedp.WindowSize(width, 900))
+				must := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+					t.Helper()
+					if err := chromedp.Do(ctx, actions...); err != nil {
+						t.Fatalf("%s: %v", step, err)
+					}
+				}
+				clean := func(screen string) {
+					t.Helper()
+					violations, err := axeRun(ctx, axe)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, v := range violations {
+						t.Errorf("%s: axe %s (%s): %s\n  %s", screen, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
+					}
+				}
+				text := func(id string) string {
+					t.Helper()
+					s, err := chromedp.Run(ctx, chromedp.TextContent(tid(id)))
+					if err != nil {
+						t.Fatalf("reading %s: %v", id, err)
+					}
+					return strings.TrimSpace(s)
+				}
+
+				must("open the simulator", acceptLanguage(lang.accept), chromedp.EmulateViewport(int64(width), 900), chromedp.Navigate(app.URL+"/dev/simulator"), chromedp.WaitVisible(tid("wx-login")))
+				if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.lang`)); got != lang.html {
+					t.Fatalf("<html lang>: want %q for Accept-Language %q, got %q", lang.html, lang.accept, got)
+				}
+				if got := text("nav-title"); got != lang.launchTitle {
+					t.Errorf("title bar: want %q, got %q", lang.launchTitle, got)
+				}
+				clean("launch")
+
+				must("wx.login", chromedp.SetValue(tid("wechat-name"), "a11y-"+lang.html+fmt.Sprint(width)), chromedp.Click(tid("wx-login")), chromedp.WaitVisible(tid("page-login")))
+				clean("login")
+
+				must("bind",
+					chromedp.SetValue(tid("bind-username"), "alice"), chromedp.SetValue(tid("bind-password"), "correct-horse"),
+					chromedp.Click(tid("bind-submit")), chromedp.WaitVisible(tid("menu-orders")), chromedp.WaitNotVisible(tid("toast")))
+				if got := text("nav-title"); got != lang.homeTitle {
+					t.Errorf("title bar: want %q, got %q", lang.homeTitle, got)
+				}
+				// The network log's entries scroll, so they must take keyboard focus.
+				if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll('[data-testid="log"] pre')].filter((p) => p.tabIndex !== 0).length`)); n != 0 {
+					t.Errorf("%d network log entries cannot take keyboard focus", n)
+				}
+				clean("home")
+
+				// Every tile inside the phone's screen, and no sideways scrolling in the grid.
+				overflow, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+					const phone = document.querySelector('.phone').getBoundingClientRect();
+					const border = parseFloat(getComputedStyle(document.querySelector('.phone')).borderRightWidth);
+					const grid = document.querySelector('[data-testid="menu-grid"]');
+					const out = [...grid.children].map((tile) => tile.getBoundingClientRect().right - (phone.right - border)).filter((d) => d > 0.5);
+					if (grid.scrollWidth > grid.clientWidth) out.push('grid scrolls by ' + (grid.scrollWidth - grid.clientWidth));
+					return out.join(', ');
+				})()`))
+				if err != nil || overflow != "" {
+					t.Errorf("the menu grid overflows the phone frame: %s %v", overflow, err)
+				}
+				if width == 390 {
+					if d, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`)); d > 0 {
+						t.Errorf("at 390 px the page scrolls sideways by %d px", d)
+					}
+				}
+
+				must("Unbind opens the dialog", chromedp.Click(tid("unbind")), chromedp.WaitVisible(tid("modal")))
+				if focused, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.dataset.testid || ''`)); focused != "modal-cancel" {
+					t.Errorf("the dialog must take focus on Cancel, focus is on %q", focused)
+				}
+				clean("unbind dialog")
+				must("Cancel keeps the binding", chromedp.Click(tid("modal-cancel")), chromedp.WaitNotVisible(tid("modal")))
+				if r := app.CheckBind(t, "sandbox:a11y-"+lang.html+fmt.Sprint(width)); r.Code() != 1 {
+					t.Fatalf("after Cancel the WeChat user must still be bound: %s", r.Raw)
+				}
+				must("Unbind, OK", chromedp.Click(tid("unbind")), chromedp.WaitVisible(tid("modal")), chromedp.Click(tid("modal-confirm")), chromedp.WaitVisible(tid("page-launch")))
+				if r := app.CheckBind(t, "sandbox:a11y-"+lang.html+fmt.Sprint(width)); r.Code() != 301 {
+					t.Fatalf("after OK the WeChat user must be unbound: %s", r.Raw)
+				}
+				clean("launch after unbind")
+			})
+		}
+	}
+}
