@@ -193,8 +193,9 @@ func userInfo(acct models.Account, ident models.WechatIdentity) UserInfo {
 	}
 }
 
-// ConsoleLogin checks a console login. Role user is refused; failures are audited and, past
-// the limits, refused before the password is even checked.
+// ConsoleLogin checks a console login. Role user and disabled accounts are refused exactly like
+// a wrong password; failures are audited with their real reason and, past the limits of
+// passwordLockout, refused or slowed before the password is even checked.
 func (s *Service) ConsoleLogin(ctx context.Context, username, password, ip string) (Account, error) {
 	username = strings.TrimSpace(username)
 	if username == "" || password == "" {
@@ -213,7 +214,10 @@ func (s *Service) ConsoleLogin(ctx context.Context, username, password, ip strin
 	}
 	if err != nil {
 		if reason := consoleLoginRefusal(err); reason != "" {
+			// The audit keeps the real reason; the guesser hears "wrong", so a right password
+			// of an account that may not use the console tells them nothing.
 			s.audit(ctx, s.store, Actor{IP: ip, Name: username}, ActionConsoleLoginFailed, loginTarget(username), Detail{"Username": username, "Reason": reason})
+			err = ErrWrongCredentials
 		}
 		return Account{}, err
 	}

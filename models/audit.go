@@ -41,20 +41,6 @@ func (s *Store) AuditEntriesOfTargets(ctx context.Context, targets []string, n i
 	return es, err
 }
 
-// CountAuditSince counts entries with action since a time, optionally only for one target or IP.
-func (s *Store) CountAuditSince(ctx context.Context, action string, since time.Time, target, ip string) (int64, error) {
-	q := s.db.WithContext(ctx).Model(&AuditEntry{}).Where("action = ? AND created_at >= ?", action, since)
-	if target != "" {
-		q = q.Where("target = ?", target)
-	}
-	if ip != "" {
-		q = q.Where("ip = ?", ip)
-	}
-	var n int64
-	err := q.Count(&n).Error
-	return n, err
-}
-
 // CountAuditBetween counts entries with action in [from, to).
 func (s *Store) CountAuditBetween(ctx context.Context, action string, from, to time.Time) (int64, error) {
 	var n int64
@@ -86,4 +72,34 @@ func (s *Store) AddAuditEntries(ctx context.Context, es []AuditEntry) error {
 		return nil
 	}
 	return s.db.WithContext(ctx).CreateInBatches(&es, 500).Error
+}
+
+// LoginFailures are failed password attempts counted over a window, each count stopping at
+// its cap: nothing past a cap changes a decision, and capped counts cost the same however many
+// failures an attack has piled up.
+type LoginFailures struct {
+	OfTarget            int64 // for the target (a username), from every address
+	OfTargetFromAddress int64 // for the target, from the address asked about
+	FromAddress         int64 // from the address, for any target
+}
+
+// LoginFailureCaps are where the counts of LoginFailures stop.
+type LoginFailureCaps struct {
+	OfTarget, OfTargetFromAddress, FromAddress int
+}
+
+// CountLoginFailures counts entries with one of actions since a time, for target and ip, in one
+// round trip. Each count is a range scan that stops at its cap: (target, ip, action, created_at)
+// and (ip, action, created_at) answer from the index alone; (target, created_at) reads at most
+// caps.OfTarget rows.
+func (s *Store) CountLoginFailures(ctx context.Context, actions []string, since time.Time, target, ip string, caps LoginFailureCaps) (LoginFailures, error) {
+	var n LoginFailures
+	err := s.db.WithContext(ctx).Raw(`SELECT
+		(SELECT COUNT(*) FROM (SELECT 1 AS x FROM audit_entries WHERE target = ? AND action IN ? AND created_at >= ? LIMIT ?) t) AS of_target,
+		(SELECT COUNT(*) FROM (SELECT 1 AS x FROM audit_entries WHERE target = ? AND ip = ? AND action IN ? AND created_at >= ? LIMIT ?) tp) AS of_target_from_address,
+		(SELECT COUNT(*) FROM (SELECT 1 AS x FROM audit_entries WHERE ip = ? AND action IN ? AND created_at >= ? LIMIT ?) p) AS from_address`,
+		target, actions, since, caps.OfTarget,
+		target, ip, actions, since, caps.OfTargetFromAddress,
+		ip, actions, since, caps.FromAddress).Scan(&n).Error
+	return n, err
 }

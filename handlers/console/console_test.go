@@ -21,12 +21,16 @@ import (
 )
 
 // TestLoginLogout covers the login form (in the default language, Chinese): wrong password,
-// role user refused, a fresh session token at login, logout ending the session.
+// role user and disabled accounts refused like a wrong password, a fresh session token at login, logout ending the session.
 func TestLoginLogout(t *testing.T) {
 	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
 		app := webtest.Start(t, webtest.Options{Driver: driver})
 		app.CreateAccount(t, "root", "admin-password", "admin")
-		app.CreateAccount(t, "plain", "user-password", "user")
+		app.CreateAccount(t, "plain", "plain-password", "user")
+		gone := app.CreateAccount(t, "gone", "gone-password", "staff")
+		if err := app.DB.Gorm.Model(&gone).Update("status", models.StatusDisabled).Error; err != nil {
+			t.Fatal(err)
+		}
 		b := newBrowser(t, app)
 
 		form := b.get("/admin/login")
@@ -44,10 +48,34 @@ func TestLoginLogout(t *testing.T) {
 			t.Fatalf("the username typed must be kept, got %q", v)
 		}
 
-		user := b.post("/admin/login", url.Values{"username": {"plain"}, "password": {"user-password"}})
-		mustStatus(t, "role user", user, http.StatusForbidden)
-		if got := user.testid("login-error").Text(); !strings.Contains(got, "仅限员工和管理员") {
-			t.Fatalf("role user message: %q", got)
+		// A right password of an account that may not use the console (role user, or disabled)
+		// answers byte for byte like a wrong one; only the audit log says why.
+		for _, name := range []string{"plain", "gone"} {
+			wrong := b.post("/admin/login", url.Values{"username": {name}, "password": {"wrong-password"}})
+			right := b.post("/admin/login", url.Values{"username": {name}, "password": {name + "-password"}})
+			mustStatus(t, name+" with the right password", right, http.StatusUnauthorized)
+			if right.Body != wrong.Body || !strings.Contains(right.testid("login-error").Text(), "用户名或密码错误") {
+				t.Fatalf("%s: the right password must answer like a wrong one:\nright %s\nwrong %s", name, right.Body, wrong.Body)
+			}
+			for _, h := range []string{"Retry-After", "Set-Cookie", "Content-Length", "Content-Type"} {
+				if right.Header.Get(h) != wrong.Header.Get(h) {
+					t.Fatalf("%s: header %s differs: right %q, wrong %q", name, h, right.Header.Get(h), wrong.Header.Get(h))
+				}
+			}
+		}
+		entries, err := app.Store.ListAuditEntries(context.Background(), models.AuditFilter{Action: account.ActionConsoleLoginFailed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reasons []string
+		for _, e := range entries {
+			reasons = append(reasons, e.Actor+": "+e.Detail)
+		}
+		all := strings.Join(reasons, "\n")
+		for _, want := range []string{`plain: {"Reason":"no_console_access"`, `gone: {"Reason":"account_disabled"`, `plain: {"Reason":"wrong_credentials"`} {
+			if !strings.Contains(all, want) {
+				t.Fatalf("the audit must record the real reason %q; it has:\n%s", want, all)
+			}
 		}
 
 		// A session token held before login (say, planted by someone else) is replaced at login.
@@ -136,7 +164,7 @@ func TestLoginThrottled(t *testing.T) {
 		app := webtest.Start(t, webtest.Options{Driver: driver})
 		app.CreateAccount(t, "root", "admin-password", "admin")
 		b := newBrowser(t, app)
-		for i := 0; i < account.MaxFailedLoginsPerUser; i++ {
+		for i := 0; i < account.MaxFailedLoginsPerUserAddress; i++ {
 			mustStatus(t, "wrong password", b.post("/admin/login", url.Values{"username": {"root"}, "password": {"wrong-password"}}), http.StatusUnauthorized)
 		}
 		p := b.post("/admin/login", url.Values{"username": {"root"}, "password": {"admin-password"}})

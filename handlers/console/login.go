@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -34,8 +35,7 @@ func (h *Handler) Login(c *gin.Context) {
 		switch {
 		case errors.Is(err, account.ErrLoginThrottled):
 			status = http.StatusTooManyRequests
-		case errors.Is(err, account.ErrNoConsoleAccess), errors.Is(err, account.ErrAccountDisabled):
-			status = http.StatusForbidden
+			c.Header("Retry-After", strconv.Itoa(int(account.LockoutRetryAfter().Seconds())))
 		case errors.Is(err, account.ErrInvalidInput):
 			status = http.StatusBadRequest
 		case !refused(err):
