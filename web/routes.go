@@ -52,7 +52,7 @@ func (s *site) routes() error {
 	}
 	e.NoRoute(consoleOrPlainNotFound(con)) // an unknown /admin/ URL gets the console's own 404 page
 	// con.Language first: every page and refusal below speaks the session's or browser's language.
-	admin := e.Group("/admin", consoleHeaders(), con.Language(), limitBody(s.deps.MaxBodyBytes), requestTimeout(s.deps.RequestTimeout), crossOrigin)
+	admin := e.Group("/admin", consoleHeaders(), con.Language(), limitBody(s.deps.MaxBodyBytes), requestTimeout(s.deps.RequestTimeout), crossOrigin, con.ReadForm())
 	admin.POST("/lang", con.SetLanguage) // the layout's language switch, kept in the session
 	admin.GET("/login", con.LoginForm)
 	admin.POST("/login", limitPerClient("consoleLogin", s.limits.ConsoleLogin, s.deps.SharedLimits, time.Now), con.Login)

@@ -157,7 +157,34 @@ func TestLoginNextStaysInTheConsole(t *testing.T) {
 	})
 }
 
-// TestLoginThrottled refuses a username after 5 failures in 15 minutes, even with the right
+// TestConsoleFormOverTheLimit: a console form over the body limit (64 KB) answers 413 with a page
+// that says so in the reader's language, and nothing is saved — it used to reach the handler as
+// an empty form and answer 422.
+func TestConsoleFormOverTheLimit(t *testing.T) {
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		app := webtest.Start(t, webtest.Options{Driver: driver})
+		app.CreateAccount(t, "root", "admin-password", "admin")
+		big := strings.Repeat("x", 200<<10)
+		for _, tc := range []struct{ lang, want string }{{"", "64 KB"}, {"en-US,en;q=0.9", "over the 64 KB the console accepts"}} {
+			b := newBrowserIn(t, app, tc.lang)
+			b.login("root", "admin-password")
+			p := b.post("/admin/menus", url.Values{"name": {"Orders"}, "code": {"orders"}, "path": {"/pages/orders/index"}, "icon": {big}})
+			mustStatus(t, "200 KB menu form", p, http.StatusRequestEntityTooLarge)
+			if got := p.testid("message-text").Text(); !strings.Contains(got, tc.want) || (tc.lang == "" && !strings.Contains(got, "表单超过")) {
+				t.Fatalf("413 page for %q says %q, want %q", tc.lang, got, tc.want)
+			}
+			login := newBrowserIn(t, app, tc.lang).post("/admin/login", url.Values{"username": {"root"}, "password": {big}})
+			mustStatus(t, "200 KB login form", login, http.StatusRequestEntityTooLarge)
+		}
+		var n int64
+		app.DB.Gorm.Model(&models.Menu{}).Count(&n)
+		if n != 0 {
+			t.Fatalf("a refused form saved %d menus", n)
+		}
+	})
+}
+
+// TestLoginThrottled refuses// TestLoginThrottled refuses a username after 5 failures in 15 minutes, even with the right
 // password, and says why.
 func TestLoginThrottled(t *testing.T) {
 	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {

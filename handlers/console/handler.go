@@ -172,6 +172,33 @@ func (h *Handler) RequireLogin() gin.HandlerFunc {
 	}
 }
 
+// ReadForm reads a POST's form before its handler does, so that a body over the size limit
+// answers 413 with a page that says so (nothing is saved), instead of reaching the handler as an
+// empty form. Use after the body limit and the cross-site check.
+func (h *Handler) ReadForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.Method != http.MethodPost {
+			c.Next()
+			return
+		}
+		var tooBig *http.MaxBytesError
+		err := c.Request.ParseForm() // ParseMultipartForm alone drops this error for other types
+		if err == nil {
+			err = c.Request.ParseMultipartForm(32 << 10)
+		}
+		if errors.As(err, &tooBig) {
+			tr := h.tr(c)
+			p := h.page(c, "console.too_large.title", "")
+			h.render(c, http.StatusRequestEntityTooLarge, templates.MessagePage(p, templates.MessageView{
+				Heading: tr.T("console.too_large.heading"), Msg: tr.Tf("console.too_large.text", map[string]any{"KB": tooBig.Limit >> 10}), BackURL: "/admin/",
+			}))
+			c.Abort()
+			return
+		}
+		c.Next() // other malformed bodies are the handler's to refuse
+	}
+}
+
 // RequireAdmin refuses everyone but admins with a 403 page that says why. Use after
 // RequireLogin.
 func (h *Handler) RequireAdmin() gin.HandlerFunc {
