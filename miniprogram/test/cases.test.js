@@ -107,6 +107,16 @@ test('no ticket and checkBind answers "bound": one wx.login, no loop (defect 2)'
   assert.equal(phone.seen.logins - logins, 1, 'exactly one wx.login + checkBind for the tap');
 });
 
+test('WeChat\'s home button on the login page: home asks again instead of hanging on "Logging in…"', async (t) => {
+  const phone = launch({ wechatName: uniqueName('home-button') });
+  t.after(() => phone.close());
+  await phone.waitForPage('pages/login/login', (p) => p.data.openId);
+  phone.wx.reLaunch({ url: '/pages/index/index' }); // what WeChat's home button does
+  await phone.waitFor(() => phone.seen.navigations.length === 3, 'home, then the login page again');
+  await phone.waitForPage('pages/login/login', (p) => p.data.openId, 'again');
+  assert.equal(phone.seen.logins, 2, 'the home page logged in afresh');
+});
+
 test('a spent bind ticket is replaced by a fresh checkBind, so tapping again works', async (t) => {
   const phone = launch({ wechatName: uniqueName('erin-phone') });
   t.after(() => phone.close());

@@ -203,9 +203,13 @@ function launch({ wechatName, storage, baseUrl, loginCode = null, settings = {} 
       const top = stack[stack.length - 1];
       return top.instance.onPullDownRefresh();
     },
+    // close ends the run; a page hook that failed on the way fails the test here.
     close() {
       while (stack.length) unload(stack.pop());
       container.remove();
+      if (seen.pageErrors.length) {
+        throw new Error('a page hook failed: ' + seen.pageErrors.map((e) => e.stack || e).join('\n'));
+      }
     },
   });
   return phone;

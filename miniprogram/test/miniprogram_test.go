@@ -59,7 +59,7 @@ func TestMiniProgram(t *testing.T) {
 		}
 		srv.stop(t)
 		logs := srv.log.String()
-		for _, secret := range []string{srv.password, "Bearer ", "bindTicket"} {
+		for _, secret := range []string{srv.password, srv.admin, "Bearer ", "bindTicket"} {
 			if strings.Contains(logs, secret) {
 				t.Errorf("the server log holds %q", secret)
 			}
