@@ -169,7 +169,11 @@
       icon.textContent = menu.icon && !/^(https?:)?\//.test(menu.icon) ? menu.icon : '▦';
       const sub = document.createElement('span');
       sub.className = 'sub';
-      sub.textContent = menu.path;
+      // A path may break after each slash rather than anywhere.
+      (menu.path || '').split(/(?<=\/)/).forEach((part, i) => {
+        if (i) sub.append(document.createElement('wbr'));
+        sub.append(part);
+      });
       tile.append(icon, document.createTextNode(menu.name), sub);
       grid.append(tile);
     }
