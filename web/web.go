@@ -51,8 +51,17 @@ type site struct {
 	limits   RateLimits
 }
 
+// Handler is the whole HTTP handler.
+type Handler struct {
+	http.Handler
+	engine *gin.Engine
+}
+
+// Routes lists every route served, so that a test can insist each one is covered.
+func (h *Handler) Routes() gin.RoutesInfo { return h.engine.Routes() }
+
 // NewHandler builds the whole HTTP handler.
-func NewHandler(d Deps) (http.Handler, error) {
+func NewHandler(d Deps) (*Handler, error) {
 	if d.Accounts == nil || d.DB == nil {
 		return nil, errors.New("web: Accounts and DB are required")
 	}
@@ -101,7 +110,7 @@ func NewHandler(d Deps) (http.Handler, error) {
 	if err := s.routes(); err != nil {
 		return nil, err
 	}
-	return withConsoleSessions(sessions, e), nil
+	return &Handler{Handler: withConsoleSessions(sessions, e), engine: e}, nil
 }
 
 func (s *site) healthz(c *gin.Context) {

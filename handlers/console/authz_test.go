@@ -13,16 +13,48 @@ import (
 	"wxbind/web/webtest"
 )
 
-// route is one console URL and the form it is sent with.
+// route is one console URL, the form it is sent with and who may use it.
 type route struct {
 	method    string
-	path      string
+	pattern   string // the route as the router names it
+	path      string // the URL sent
 	form      url.Values
 	adminOnly bool
+	// open, for a route that answers before any role check (login, language, logout), is what
+	// anonymous, user, staff and admin get, in that order.
+	open []answer
+}
+
+// answer is a status and, for a redirect, where it leads.
+type answer struct {
+	status   int
+	location string
+}
+
+// outOfScope are the routes outside the console, with why this matrix leaves them alone. The
+// simulator's routes exist only in sandbox mode, so the server under test does not have them.
+var outOfScope = map[string]string{
+	"GET /healthz":                     "public probe",
+	"GET /readyz":                      "public probe",
+	"GET /":                            "public redirect to the console",
+	"GET /docs/openapi.yaml":           "public API description",
+	"GET /static/:hash/*file":          "public assets",
+	"GET /avatars/:name":               "public avatars",
+	"HEAD /avatars/:name":              "public avatars",
+	"GET /mobileApi/user/checkBind":    "mini-program API: WeChat code, tested in handlers/mobile",
+	"POST /mobileApi/user/bind":        "mini-program API: bind ticket, tested in handlers/mobile",
+	"GET /mobileApi/user/info":         "mini-program API: token, tested in handlers/mobile",
+	"POST /mobileApi/user/profile":     "mini-program API: token, tested in handlers/mobile",
+	"POST /mobileApi/user/logout":      "mini-program API: token, tested in handlers/mobile",
+	"POST /mobileApi/user/unbind":      "mini-program API: token, tested in handlers/mobile",
+	"POST /mobileApi/user/phone":       "mini-program API: token, tested in handlers/mobile",
+	"GET /mobileApi/user/checkSession": "mini-program API: token, tested in handlers/mobile",
+	"POST /mobileApi/user/avatar":      "mini-program API: token, tested in handlers/mobile",
 }
 
 // TestAuthorizationMatrix sends every console route as anonymous, user, staff and admin and
-// checks each answer: redirect to login, 403, or served.
+// checks each answer: redirect to login, 403, or served. The routes come from the router, so a
+// new route without a row here fails.
 func TestAuthorizationMatrix(t *testing.T) {
 	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
 		app := webtest.Start(t, webtest.Options{Driver: driver})
@@ -31,6 +63,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		app.CreateAccount(t, "helper", "staff-password", "staff")
 		demoted := app.CreateAccount(t, "demoted", "demoted-password", "staff")
 		target := app.CreateAccount(t, "target", "target-password", "user")
+		app.CreateAccount(t, "plain", "plain-password", "user")
 		app.BindNew(t, "target-phone", "target", "target-password")
 		menu, err := app.Accounts.CreateMenu(ctx, account.Actor{Name: "test"}, account.MenuInput{Name: "Orders", Code: "orders", Visible: true})
 		if err != nil {
@@ -39,27 +72,36 @@ func TestAuthorizationMatrix(t *testing.T) {
 		id := fmt.Sprint(target.ID)
 		mid := fmt.Sprint(menu.ID)
 
+		toLogin, toDashboard := answer{http.StatusSeeOther, "/admin/login"}, answer{http.StatusSeeOther, "/admin/"}
 		routes := []route{
-			{"GET", "/admin/", nil, false},
-			{"GET", "/admin/users", nil, false},
-			{"GET", "/admin/users?q=tar&role=user&bind=bound", nil, false},
-			{"GET", "/admin/users/" + id, nil, false},
-			{"GET", "/admin/wechat-users", nil, false},
-			{"GET", "/admin/audit", nil, false},
-			{"POST", "/admin/users/" + id + "/unbind", url.Values{}, false},
-			{"GET", "/admin/users/new", nil, true},
-			{"POST", "/admin/users", url.Values{"username": {"x-new-" + driver}, "password": {"long-enough-pw"}, "role": {"user"}}, true},
-			{"POST", "/admin/users/" + id, url.Values{"name": {"Target"}, "role": {"user"}, "status": {"active"}}, true},
-			{"POST", "/admin/users/" + id + "/password", url.Values{"password": {"another-password"}}, true},
-			{"GET", "/admin/users/" + id + "/menus", nil, true},
-			{"POST", "/admin/users/" + id + "/menus", url.Values{"menu_id": {mid}}, true},
-			{"GET", "/admin/users/menus?user_id=" + id, nil, true},
-			{"POST", "/admin/users/menus", url.Values{"user_id": {id}, "menu_id": {mid}}, true},
-			{"GET", "/admin/menus", nil, true},
-			{"POST", "/admin/menus", url.Values{"name": {"M"}, "code": {"m-" + driver}, "visible": {"1"}}, true},
-			{"POST", "/admin/menus/" + mid, url.Values{"name": {"Orders"}, "code": {"orders"}, "visible": {"1"}}, true},
-			{"POST", "/admin/menus/" + mid + "/move", url.Values{"direction": {"up"}}, true},
-			{"POST", "/admin/menus/999999/delete", url.Values{}, true},
+			{"GET", "/admin/", "/admin/", nil, false, nil},
+			{"GET", "/admin/users", "/admin/users", nil, false, nil},
+			{"GET", "/admin/users", "/admin/users?q=tar&role=user&bind=bound", nil, false, nil},
+			{"GET", "/admin/users/:id", "/admin/users/" + id, nil, false, nil},
+			{"GET", "/admin/wechat-users", "/admin/wechat-users", nil, false, nil},
+			{"GET", "/admin/audit", "/admin/audit", nil, false, nil},
+			{"POST", "/admin/users/:id/unbind", "/admin/users/" + id + "/unbind", url.Values{}, false, nil},
+			{"GET", "/admin/users/new", "/admin/users/new", nil, true, nil},
+			{"POST", "/admin/users", "/admin/users", url.Values{"username": {"x-new-" + driver}, "password": {"long-enough-pw"}, "role": {"user"}}, true, nil},
+			{"POST", "/admin/users/:id", "/admin/users/" + id, url.Values{"name": {"Target"}, "role": {"user"}, "status": {"active"}}, true, nil},
+			{"POST", "/admin/users/:id/password", "/admin/users/" + id + "/password", url.Values{"password": {"another-password"}}, true, nil},
+			{"GET", "/admin/users/:id/menus", "/admin/users/" + id + "/menus", nil, true, nil},
+			{"POST", "/admin/users/:id/menus", "/admin/users/" + id + "/menus", url.Values{"menu_id": {mid}}, true, nil},
+			{"GET", "/admin/users/menus", "/admin/users/menus?user_id=" + id, nil, true, nil},
+			{"POST", "/admin/users/menus", "/admin/users/menus", url.Values{"user_id": {id}, "menu_id": {mid}}, true, nil},
+			{"GET", "/admin/menus", "/admin/menus", nil, true, nil},
+			{"POST", "/admin/menus", "/admin/menus", url.Values{"name": {"M"}, "code": {"m-" + driver}, "visible": {"1"}}, true, nil},
+			{"POST", "/admin/menus/:id", "/admin/menus/" + mid, url.Values{"name": {"Orders"}, "code": {"orders"}, "visible": {"1"}}, true, nil},
+			{"POST", "/admin/menus/:id/move", "/admin/menus/" + mid + "/move", url.Values{"direction": {"up"}}, true, nil},
+			{"POST", "/admin/menus/:id/delete", "/admin/menus/999999/delete", url.Values{}, true, nil},
+			// Open to all: the form sends a logged-in browser on, and an account of role user
+			// cannot log in, whoever asks (its right password answers like a wrong one).
+			{method: "GET", pattern: "/admin/login", path: "/admin/login", open: []answer{{http.StatusOK, ""}, toDashboard, toDashboard, toDashboard}},
+			{method: "POST", pattern: "/admin/login", path: "/admin/login", form: url.Values{"username": {"plain"}, "password": {"plain-password"}},
+				open: []answer{{http.StatusUnauthorized, ""}, {http.StatusUnauthorized, ""}, {http.StatusUnauthorized, ""}, {http.StatusUnauthorized, ""}}},
+			{method: "POST", pattern: "/admin/lang", path: "/admin/lang", form: url.Values{"lang": {"zh-CN"}, "next": {"/admin/"}}, open: []answer{toDashboard, toDashboard, toDashboard, toDashboard}},
+			// Last: it ends every browser's session.
+			{method: "POST", pattern: "/admin/logout", path: "/admin/logout", form: url.Values{}, open: []answer{toLogin, toLogin, toLogin, toLogin}},
 		}
 
 		anonymous := newBrowser(t, app)
@@ -77,8 +119,38 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 			return b.post(r.path, r.form)
 		}
+		covered := map[string]bool{}
+		for _, r := range routes {
+			covered[r.method+" "+r.pattern] = true
+		}
+		served := map[string]bool{}
+		for _, r := range app.Routes {
+			key := r.Method + " " + r.Path
+			served[key] = true
+			if !covered[key] && outOfScope[key] == "" {
+				t.Errorf("%s has no row in the authorization matrix", key)
+			}
+			if covered[key] && !strings.HasPrefix(r.Path, "/admin/") || outOfScope[key] != "" && strings.HasPrefix(r.Path, "/admin/") {
+				t.Errorf("%s: console routes belong in the matrix, and only they", key)
+			}
+		}
+		for key := range covered {
+			if !served[key] {
+				t.Errorf("the matrix has a row for %s, which the router does not serve", key)
+			}
+		}
+
 		for _, r := range routes {
 			name := r.method + " " + r.path
+			if r.open != nil {
+				for i, b := range []*browser{anonymous, user, staff, admin} {
+					who := []string{"anonymous", "user", "staff", "admin"}[i]
+					if p, want := send(b, r), r.open[i]; p.Status != want.status || p.Location != want.location {
+						t.Errorf("%s %s: want %d %q, got %d %q", who, name, want.status, want.location, p.Status, p.Location)
+					}
+				}
+				continue
+			}
 			if p := send(anonymous, r); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location, "/admin/login") {
 				t.Errorf("anonymous %s: want 303 to /admin/login, got %d %q", name, p.Status, p.Location)
 			}

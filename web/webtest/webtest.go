@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"golang.org/x/crypto/bcrypt"
 
 	"wxbind/account"
@@ -38,7 +39,8 @@ type App struct {
 	Store    *models.Store
 	Accounts *account.Service
 	WeChat   *wechattest.Fake
-	Logs     *SyncBuffer // everything the server logged, for tests that scan it
+	Logs     *SyncBuffer    // everything the server logged, for tests that scan it
+	Routes   gin.RoutesInfo // every route the server serves, for tests that must cover them all
 	Client   *http.Client
 
 	// DataDir is the server's DATA_DIR.
@@ -133,7 +135,7 @@ func Start(t testing.TB, opt Options) *App {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &App{
-		DataDir: dataDir, URL: srv.URL, Server: srv, DB: db, Store: store, Accounts: accounts, WeChat: fake, Logs: logs,
+		DataDir: dataDir, URL: srv.URL, Server: srv, DB: db, Store: store, Accounts: accounts, WeChat: fake, Logs: logs, Routes: h.Routes(),
 		Client: &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
 }
