@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/jpeg"
 	"image/png"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -44,18 +45,29 @@ func FuzzVerifyTicket(f *testing.F) {
 	})
 }
 
-// FuzzTokenParsing: only strings newToken could make pass the shape check, and the hash is
-// always 64 hex characters.
+// FuzzTokenParsing: only strings issueLogin could make pass the shape check — a canonical id
+// and a dot, or none, then 43 base64url characters — and the hash is always 64 hex characters.
 func FuzzTokenParsing(f *testing.F) {
-	tok, _ := newToken()
-	f.Add(tok)
+	secret := newTokenSecret()
+	f.Add(secret)
+	f.Add("42." + secret)
 	f.Add("")
+	f.Add("0." + secret)
+	f.Add("007." + secret)
+	f.Add("18446744073709551616." + secret)
 	f.Add(strings.Repeat("A", 43))
 	f.Add(strings.Repeat("=", 43))
-	f.Add("Bearer " + tok)
+	f.Add("Bearer " + secret)
 	f.Fuzz(func(t *testing.T, s string) {
-		if wellFormedToken(s) && len(s) != 43 {
-			t.Fatalf("%q passed with length %d", s, len(s))
+		id, sec, ok := parseToken(s)
+		if ok {
+			want := sec
+			if id != 0 {
+				want = strconv.FormatUint(id, 10) + "." + sec
+			}
+			if want != s || len(sec) != 43 {
+				t.Fatalf("%q passed as id %d, secret %q", s, id, sec)
+			}
 		}
 		if h := hashToken(s); len(h) != 64 {
 			t.Fatalf("hash %q", h)

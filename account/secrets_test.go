@@ -72,17 +72,30 @@ func TestTickets(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
-	tok, hash := newToken()
-	if !wellFormedToken(tok) || hashToken(tok) != hash || len(hash) != 64 {
-		t.Fatalf("token %q hash %q", tok, hash)
-	}
-	tok2, _ := newToken()
-	if tok == tok2 {
+	secret := newTokenSecret()
+	if secret == newTokenSecret() {
 		t.Fatal("tokens must be random")
 	}
-	for _, bad := range []string{"", "short", tok + "A", strings.Repeat("*", 43)} {
-		if wellFormedToken(bad) {
+	for _, tc := range []struct {
+		token  string
+		id     uint64
+		secret string
+	}{
+		{"42." + secret, 42, secret},
+		{secret, 0, secret}, // a token from before tokens carried their id
+	} {
+		id, sec, ok := parseToken(tc.token)
+		if !ok || id != tc.id || sec != tc.secret {
+			t.Errorf("%q: got %d %q %v", tc.token, id, sec, ok)
+		}
+	}
+	for _, bad := range []string{"", "short", secret + "A", strings.Repeat("*", 43), "0." + secret, "042." + secret,
+		"-1." + secret, "1.2." + secret, ".", "1." + secret + "A", "99999999999999999999." + secret} {
+		if _, _, ok := parseToken(bad); ok {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+	if len(hashToken(secret)) != 64 {
+		t.Fatal("hash must be 64 hex characters")
 	}
 }

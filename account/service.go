@@ -44,10 +44,14 @@ type Config struct {
 	// to four). AvatarDecodeWait is how long another waits for one; default AvatarDecodeWait.
 	AvatarDecodes    int
 	AvatarDecodeWait time.Duration
+	// InfoCacheSize is how many users' info views this instance keeps (see Service.Info);
+	// default DefaultInfoCacheSize, negative for none.
+	InfoCacheSize int
 }
 
-// Service applies the rules. Its only mutable state is the avatar decode slots; every instance
-// on one database agrees.
+// Service applies the rules. Its only mutable state is the avatar decode slots and the cache of
+// info views, which is checked against the database on every use; every instance on one
+// database agrees.
 type Service struct {
 	store     *models.Store
 	wechat    wechat.API
@@ -60,6 +64,7 @@ type Service struct {
 	avatarDir string // "" when uploads are off
 	// watermarkWindow is how old an encrypted payload's watermark may be.
 	watermarkWindow time.Duration
+	infoViews       *infoViews    // checked against the database on every use
 	decodes         chan struct{} // a slot per avatar decode that may run at once
 	decodeWait      time.Duration
 	// dummyHash is compared against when a username does not exist, so that a wrong username
@@ -93,6 +98,10 @@ func New(cfg Config) (*Service, error) {
 	if s.watermarkWindow <= 0 {
 		s.watermarkWindow = DefaultWatermarkWindow
 	}
+	if cfg.InfoCacheSize == 0 {
+		cfg.InfoCacheSize = DefaultInfoCacheSize
+	}
+	s.infoViews = newInfoViews(cfg.InfoCacheSize)
 	if s.cost == 0 {
 		s.cost = bcrypt.DefaultCost
 	}

@@ -4,10 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"wxbind/models"
@@ -25,26 +29,55 @@ type Principal struct {
 // Authenticate resolves a login token. Every check is a database read, so a logout, unbind or
 // disable on any server instance is honoured by all of them at once.
 func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
-	if !wellFormedToken(token) {
-		return Principal{}, ErrUnauthenticated
-	}
-	l, err := s.store.ActiveLoginByTokenHash(ctx, hashToken(token), s.clock())
-	if errors.Is(err, models.ErrNotFound) {
-		return Principal{}, ErrUnauthenticated
-	}
-	if err != nil {
-		return Principal{}, err
-	}
-	return principalOf(l), nil
+	p, _, err := s.Info(ctx, token)
+	return p, err
 }
 
-// Info authenticates token and reads the user's info and menus with it, in one statement: the
-// mini-program's most frequent call, and as fresh as every other.
+// Info authenticates token and gives the user's info and menus: the mini-program's most frequent
+// call. The token is read by its primary key in one statement with the counters of what the
+// user's info shows (see models.LoginCheck); when this instance's cached view of the user
+// carries the same counters it is used, else info and menus are read again. So every answer is
+// as fresh as the database, on every instance, and most cost one primary-key read. The menus
+// returned may be shared with other requests: read them, never change them.
 func (s *Service) Info(ctx context.Context, token string) (Principal, []MenuNode, error) {
-	if !wellFormedToken(token) {
+	id, secret, ok := parseToken(token)
+	if !ok {
 		return Principal{}, nil, ErrUnauthenticated
 	}
-	l, menus, err := s.store.ActiveLoginWithMenus(ctx, hashToken(token), s.clock())
+	if id == 0 { // a token from before tokens carried their id
+		return s.infoByHash(ctx, hashToken(secret))
+	}
+	now := s.clock()
+	chk, err := s.store.LoginByID(ctx, id, now)
+	if errors.Is(err, models.ErrNotFound) {
+		return Principal{}, nil, ErrUnauthenticated
+	}
+	if err != nil {
+		return Principal{}, nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(chk.TokenHash), []byte(hashToken(secret))) != 1 {
+		return Principal{}, nil, ErrUnauthenticated
+	}
+	if v, ok := s.infoViews.get(chk); ok {
+		v.principal.TokenID = id
+		return v.principal, v.menus, nil
+	}
+	l, menus, err := s.store.ActiveLoginByID(ctx, id, now)
+	if errors.Is(err, models.ErrNotFound) {
+		return Principal{}, nil, ErrUnauthenticated
+	}
+	if err != nil {
+		return Principal{}, nil, err
+	}
+	// Read after the counters: if a change slipped in between, this view is newer than they
+	// say, and the next request, seeing the new counters, reads again.
+	v := infoView{principal: principalOf(l), menus: menuTree(menus)}
+	s.infoViews.put(chk, v)
+	return v.principal, v.menus, nil
+}
+
+func (s *Service) infoByHash(ctx context.Context, hash string) (Principal, []MenuNode, error) {
+	l, menus, err := s.store.ActiveLoginWithMenus(ctx, hash, s.clock())
 	if errors.Is(err, models.ErrNotFound) {
 		return Principal{}, nil, ErrUnauthenticated
 	}
@@ -61,7 +94,58 @@ func principalOf(l models.ActiveLogin) Principal {
 	}}
 }
 
-// Info is the logged-in user's info and menus.
+// infoView is what Info answers for one user through one WeChat identity, as of the counters
+// it was read under.
+type infoView struct {
+	accountVersion, identityVersion, menusVersion uint64
+	principal                                     Principal
+	menus                                         []MenuNode
+}
+
+// DefaultInfoCacheSize is how many users' info views an instance keeps by default: about
+// 1 KB each.
+const DefaultInfoCacheSize = 32768
+
+// infoViews caches info views by account and identity, at most max of them; when full, an
+// arbitrary one makes room (Go's map order), which keeps the cost of a miss, not of a hit.
+type infoViews struct {
+	mu    sync.RWMutex
+	max   int
+	views map[[2]uint64]infoView
+}
+
+func newInfoViews(max int) *infoViews {
+	return &infoViews{max: max, views: make(map[[2]uint64]infoView)}
+}
+
+func (c *infoViews) get(chk models.LoginCheck) (infoView, bool) {
+	if c.max <= 0 {
+		return infoView{}, false
+	}
+	c.mu.RLock()
+	v, ok := c.views[[2]uint64{chk.AccountID, chk.IdentityID}]
+	c.mu.RUnlock()
+	ok = ok && v.accountVersion == chk.AccountVersion && v.identityVersion == chk.IdentityVersion && v.menusVersion == chk.MenusVersion
+	return v, ok
+}
+
+func (c *infoViews) put(chk models.LoginCheck, v infoView) {
+	if c.max <= 0 {
+		return
+	}
+	v.accountVersion, v.identityVersion, v.menusVersion = chk.AccountVersion, chk.IdentityVersion, chk.MenusVersion
+	v.principal.TokenID = 0 // each request names its own token
+	key := [2]uint64{chk.AccountID, chk.IdentityID}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.views[key]; !ok && len(c.views) >= c.max {
+		for k := range c.views {
+			delete(c.views, k)
+			break
+		}
+	}
+	c.views[key] = v
+}
 
 // Logout kills the token the request came with.
 func (s *Service) Logout(ctx context.Context, p Principal) error {
@@ -85,39 +169,53 @@ func (s *Service) Prune(ctx context.Context) error {
 // issueLogin creates a token for the bound identity. The menus are filled in after the
 // transaction, so that it stays short.
 func (s *Service) issueLogin(ctx context.Context, tx *models.Store, acct models.Account, ident models.WechatIdentity) (*Login, error) {
-	token, hash := newToken()
+	secret := newTokenSecret()
 	now := s.clock()
-	row := models.LoginToken{TokenHash: hash, AccountID: acct.ID, IdentityID: ident.ID, CreatedAt: now, ExpiresAt: now.Add(s.tokenTTL)}
+	row := models.LoginToken{TokenHash: hashToken(secret), AccountID: acct.ID, IdentityID: ident.ID, CreatedAt: now, ExpiresAt: now.Add(s.tokenTTL)}
 	if err := tx.CreateLoginToken(ctx, &row); err != nil {
 		return nil, fmt.Errorf("storing login token: %w", err)
 	}
-	return &Login{Token: token, ExpiresIn: int64(s.tokenTTL.Seconds()), UserInfo: userInfo(acct, ident)}, nil
+	return &Login{Token: strconv.FormatUint(row.ID, 10) + "." + secret, ExpiresIn: int64(s.tokenTTL.Seconds()), UserInfo: userInfo(acct, ident)}, nil
 }
 
-// Login tokens are 256 random bits; only their SHA-256 is stored, so a database read does not
-// yield a usable token.
+// A login token is its row's id, a dot and 256 random bits: the id finds the row by primary key
+// (the token check is every authenticated request's first read), the random part proves the
+// token; only its SHA-256 is stored, so a database read does not yield a usable token. Tokens
+// made before ids were added are the random part alone, looked up by their hash.
 const tokenBytes = 32
 
 // MaxTokenLen bounds what is accepted as a token before any lookup.
 const MaxTokenLen = 128
 
-func newToken() (token, hash string) {
+func newTokenSecret() string {
 	b := make([]byte, tokenBytes)
 	rand.Read(b)
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, hashToken(token)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func hashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
+func hashToken(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
 }
 
-// wellFormedToken rejects anything that newToken could not have made, before the database.
-func wellFormedToken(token string) bool {
-	if len(token) != base64.RawURLEncoding.EncodedLen(tokenBytes) {
-		return false
+// parseToken splits a token into its row id (0 for a token without one) and its secret, and
+// rejects anything issueLogin could not have made before the database sees it.
+func parseToken(token string) (id uint64, secret string, ok bool) {
+	if len(token) > MaxTokenLen {
+		return 0, "", false
 	}
-	_, err := base64.RawURLEncoding.DecodeString(token)
-	return err == nil
+	if i := strings.IndexByte(token, '.'); i >= 0 {
+		n, err := strconv.ParseUint(token[:i], 10, 64)
+		if err != nil || n == 0 || token[:i] != strconv.FormatUint(n, 10) {
+			return 0, "", false
+		}
+		id, token = n, token[i+1:]
+	}
+	if len(token) != base64.RawURLEncoding.EncodedLen(tokenBytes) {
+		return 0, "", false
+	}
+	if _, err := base64.RawURLEncoding.DecodeString(token); err != nil {
+		return 0, "", false
+	}
+	return id, token, true
 }

@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // AccountRow is an account with its WeChat binding in one mini-program, if any.
@@ -66,7 +68,7 @@ func (s *Store) ListAccounts(ctx context.Context, f AccountFilter) ([]AccountRow
 // UpdateAccountFields sets name, role and status.
 func (s *Store) UpdateAccountFields(ctx context.Context, id uint64, name, role, status string, now time.Time) error {
 	return s.db.WithContext(ctx).Model(&Account{}).Where("id = ?", id).
-		Updates(map[string]any{"name": name, "role": role, "status": status, "updated_at": now}).Error
+		Updates(map[string]any{"name": name, "role": role, "status": status, "updated_at": now, "info_version": gorm.Expr("info_version + 1")}).Error
 }
 
 // SetPasswordHash replaces the account's password hash.
@@ -152,7 +154,8 @@ func (s *Store) CountActiveAdmins(ctx context.Context) (int64, error) {
 // SetAccountPhone stores the phone number WeChat vouched for on the account.
 func (s *Store) SetAccountPhone(ctx context.Context, accountID uint64, phone, countryCode string, now time.Time) error {
 	res := s.db.WithContext(ctx).Model(&Account{}).Where("id = ?", accountID).
-		Updates(map[string]any{"phone": phone, "phone_country_code": countryCode, "phone_updated_at": now, "updated_at": now})
+		Updates(map[string]any{"phone": phone, "phone_country_code": countryCode, "phone_updated_at": now, "updated_at": now,
+			"info_version": gorm.Expr("info_version + 1")})
 	if res.Error == nil && res.RowsAffected == 0 {
 		return ErrNotFound
 	}

@@ -25,6 +25,9 @@ func (s *Store) MenuByID(ctx context.Context, id uint64) (Menu, error) {
 
 // UpdateMenu writes every field of m; a taken code is ErrDuplicate.
 func (s *Store) UpdateMenu(ctx context.Context, m *Menu) error {
+	if err := s.menusChanged(ctx); err != nil {
+		return err
+	}
 	return translate(s.db.WithContext(ctx).Model(&Menu{}).Where("id = ?", m.ID).Updates(map[string]any{
 		"parent_id": m.ParentID, "code": m.Code, "name": m.Name, "path": m.Path, "icon": m.Icon,
 		"sort": m.Sort, "visible": m.Visible, "updated_at": m.UpdatedAt,
@@ -33,6 +36,9 @@ func (s *Store) UpdateMenu(ctx context.Context, m *Menu) error {
 
 // SetMenuSort changes only a menu's sort key.
 func (s *Store) SetMenuSort(ctx context.Context, id uint64, sort int, now time.Time) error {
+	if err := s.menusChanged(ctx); err != nil {
+		return err
+	}
 	return s.db.WithContext(ctx).Model(&Menu{}).Where("id = ?", id).
 		Updates(map[string]any{"sort": sort, "updated_at": now}).Error
 }
@@ -46,6 +52,9 @@ func (s *Store) CountMenuChildren(ctx context.Context, id uint64) (int64, error)
 
 // DeleteMenu removes a menu; its assignments go with it.
 func (s *Store) DeleteMenu(ctx context.Context, id uint64) (bool, error) {
+	if err := s.menusChanged(ctx); err != nil {
+		return false, err
+	}
 	res := s.db.WithContext(ctx).Delete(&Menu{}, id)
 	return res.RowsAffected == 1, res.Error
 }
@@ -62,6 +71,9 @@ func (s *Store) MenuIDsOfAccount(ctx context.Context, accountID uint64) ([]uint6
 func (s *Store) ClearAccountMenus(ctx context.Context, accountIDs ...uint64) error {
 	if len(accountIDs) == 0 {
 		return nil
+	}
+	if err := s.menusChanged(ctx); err != nil {
+		return err
 	}
 	return s.db.WithContext(ctx).Where("account_id IN ?", accountIDs).Delete(&AccountMenu{}).Error
 }
@@ -120,6 +132,9 @@ func sortMenus(ms []Menu) {
 
 // CreateMenu inserts m; a taken code is ErrDuplicate.
 func (s *Store) CreateMenu(ctx context.Context, m *Menu) error {
+	if err := s.menusChanged(ctx); err != nil {
+		return err
+	}
 	return translate(s.db.WithContext(ctx).Create(m).Error)
 }
 
@@ -135,5 +150,18 @@ func (s *Store) AssignMenusToAccounts(ctx context.Context, accountIDs, menuIDs [
 	if len(rows) == 0 {
 		return nil
 	}
+	if err := s.menusChanged(ctx); err != nil {
+		return err
+	}
 	return translate(s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&rows, 1000).Error)
+}
+
+// MenusCounter names the change counter that every write to menus or to who has which menu
+// bumps: the mini-program's info answers cached by a server instance are checked against it.
+const MenusCounter = "menus"
+
+// menusChanged bumps MenusCounter. Every write above that changes what some account's menuList
+// holds calls it, inside the write's transaction where there is one.
+func (s *Store) menusChanged(ctx context.Context) error {
+	return s.db.WithContext(ctx).Exec("UPDATE change_counters SET value = value + 1 WHERE name = ?", MenusCounter).Error
 }

@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"gorm.io/gorm"
@@ -30,8 +32,12 @@ type loginMenuRow struct {
 // ActiveLoginWithMenus is ActiveLoginByTokenHash and MenusOfAccount in one statement: what the
 // mini-program's info call needs, read in one round trip and still fresh on every instance.
 func (s *Store) ActiveLoginWithMenus(ctx context.Context, hash string, now time.Time) (ActiveLogin, []Menu, error) {
+	return s.activeLoginWithMenus(ctx, s.activeLoginWhere(ctx, "t.token_hash = ?", hash, now))
+}
+
+func (s *Store) activeLoginWithMenus(ctx context.Context, q *gorm.DB) (ActiveLogin, []Menu, error) {
 	var rows []loginMenuRow
-	err := s.activeLogin(ctx, hash, now, activeLoginColumns+", "+
+	err := q.Select(activeLoginColumns+", "+
 		"m.id AS menu_id, m.parent_id AS menu_parent_id, m.code AS menu_code, m.name AS menu_name, "+
 		"m.path AS menu_path, m.icon AS menu_icon, m.sort AS menu_sort").
 		Joins("LEFT JOIN account_menus am ON am.account_id = t.account_id").
@@ -94,21 +100,21 @@ type ActiveLogin struct {
 // in one indexed read.
 func (s *Store) ActiveLoginByTokenHash(ctx context.Context, hash string, now time.Time) (ActiveLogin, error) {
 	var l ActiveLogin
-	err := s.activeLogin(ctx, hash, now, activeLoginColumns).Take(&l).Error
+	err := s.activeLoginWhere(ctx, "t.token_hash = ?", hash, now).Select(activeLoginColumns).Take(&l).Error
 	return l, translate(err)
 }
 
-// activeLoginColumns are ActiveLogin's, from the tables activeLogin joins.
+// activeLoginColumns are ActiveLogin's, from the tables activeLoginWhere joins.
 const activeLoginColumns = "t.id AS token_id, t.account_id, t.identity_id, t.expires_at, a.role, a.username, a.name, " +
 	"a.phone, a.phone_country_code, w.nickname, w.avatar_url, w.openid"
 
-// activeLogin selects columns from a live token (unrevoked, unexpired, its account active)
-// joined with its account (a) and WeChat identity (w).
-func (s *Store) activeLogin(ctx context.Context, hash string, now time.Time, columns string) *gorm.DB {
-	return s.db.WithContext(ctx).Table("login_tokens AS t").Select(columns).
+// activeLoginWhere selects from a live token (unrevoked, unexpired, its account active), the one
+// that where (with arg) picks, joined with its account (a) and WeChat identity (w).
+func (s *Store) activeLoginWhere(ctx context.Context, where string, arg any, now time.Time) *gorm.DB {
+	return s.db.WithContext(ctx).Table("login_tokens AS t").
 		Joins("JOIN accounts a ON a.id = t.account_id").
 		Joins("JOIN wechat_identities w ON w.id = t.identity_id").
-		Where("t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ? AND a.status = ?", hash, now, StatusActive)
+		Where(where+" AND t.revoked_at IS NULL AND t.expires_at > ? AND a.status = ?", arg, now, StatusActive)
 }
 
 // RevokeLoginToken kills one token.
@@ -143,4 +149,42 @@ func (s *Store) CountActiveLoginTokens(ctx context.Context, accountID uint64, no
 func (s *Store) PruneLoginTokens(ctx context.Context, cutoff time.Time) (int64, error) {
 	res := s.db.WithContext(ctx).Where("expires_at < ? OR revoked_at < ?", cutoff, cutoff).Delete(&LoginToken{})
 	return res.RowsAffected, res.Error
+}
+
+// LoginCheck is what checking a token by its id reads: the stored hash to compare, who it
+// logs in, and the counters that say whether an instance's cached view of that user is current.
+type LoginCheck struct {
+	TokenHash       string
+	AccountID       uint64
+	IdentityID      uint64
+	Role            string
+	AccountVersion  uint64
+	IdentityVersion uint64
+	MenusVersion    uint64
+}
+
+// loginCheckQuery reads a live token (unrevoked, unexpired, its account active) by primary key,
+// with its account's and identity's info versions and the menus counter: four primary-key
+// lookups in one statement, the whole of a cached info call's database work.
+const loginCheckQuery = "SELECT t.token_hash, t.account_id, t.identity_id, a.role, a.info_version, w.info_version, c.value " +
+	"FROM login_tokens t JOIN accounts a ON a.id = t.account_id JOIN wechat_identities w ON w.id = t.identity_id " +
+	"JOIN change_counters c ON c.name = '" + MenusCounter + "' " +
+	"WHERE t.id = ? AND t.revoked_at IS NULL AND t.expires_at > ? AND a.status = '" + StatusActive + "'"
+
+// LoginByID reads the live token with primary key id; ErrNotFound when there is none. The
+// caller compares TokenHash with the token it was given.
+func (s *Store) LoginByID(ctx context.Context, id uint64, now time.Time) (LoginCheck, error) {
+	var l LoginCheck
+	// Scanned by hand, not through GORM's reflection: this is every info call's only statement.
+	err := s.db.WithContext(ctx).Raw(loginCheckQuery, id, now).Row().Scan(
+		&l.TokenHash, &l.AccountID, &l.IdentityID, &l.Role, &l.AccountVersion, &l.IdentityVersion, &l.MenusVersion)
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, ErrNotFound
+	}
+	return l, err
+}
+
+// ActiveLoginByID is ActiveLoginWithMenus for the token with primary key id.
+func (s *Store) ActiveLoginByID(ctx context.Context, id uint64, now time.Time) (ActiveLogin, []Menu, error) {
+	return s.activeLoginWithMenus(ctx, s.activeLoginWhere(ctx, "t.id = ?", id, now))
 }

@@ -2,8 +2,12 @@ package mobile_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"wxbind/account"
 	"wxbind/models"
@@ -55,6 +59,129 @@ func TestTwoInstancesShareState(t *testing.T) {
 			if r := app.Authed(t, http.MethodGet, "/mobileApi/user/info", token4, nil); r.Status != 401 {
 				t.Fatalf("disabled account's token still works: %d", r.Status)
 			}
+		}
+	})
+}
+
+// TestInfoFreshOnEveryInstance: each instance answers info from a view of the user it keeps,
+// checked against the database's counters on every call. So every change made through another
+// instance — to the account, to the WeChat profile, to a menu or to who has it — shows on the
+// very next info, and a token from before tokens carried their id still works.
+func TestInfoFreshOnEveryInstance(t *testing.T) {
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		db := modelstest.Open(t, driver)
+		a := webtest.Start(t, webtest.Options{Driver: driver, DB: &db})
+		b := webtest.Start(t, webtest.Options{Driver: driver, DB: &db})
+		ctx := context.Background()
+		admin := account.Actor{Name: "test-admin"}
+		acct := a.CreateAccount(t, "vic", "vic-password", "user")
+		token := a.BindNew(t, "vic-phone", "vic", "vic-password")
+		info := func(what string) map[string]any {
+			t.Helper()
+			r := a.Authed(t, http.MethodGet, "/mobileApi/user/info", token, nil)
+			if r.Code() != 1 {
+				t.Fatalf("%s: info %s", what, r.Raw)
+			}
+			return r.Body
+		}
+		userField := func(body map[string]any, key string) string {
+			u, _ := body["userInfo"].(map[string]any)
+			s, _ := u[key].(string)
+			return s
+		}
+		menuNames := func(body map[string]any) []string {
+			var names []string
+			var walk func(any)
+			walk = func(v any) {
+				list, _ := v.([]any)
+				for _, n := range list {
+					m, _ := n.(map[string]any)
+					name, _ := m["name"].(string)
+					names = append(names, name)
+					walk(m["children"])
+				}
+			}
+			walk(body["menuList"])
+			return names
+		}
+		info("warm the view")
+		info("from the view")
+
+		// The account, changed through the other instance's rules.
+		if err := b.Accounts.UpdateAccount(ctx, admin, acct.ID, account.AccountChanges{Name: "Victor", Role: acct.Role, Status: acct.Status}); err != nil {
+			t.Fatal(err)
+		}
+		if got := userField(info("after a rename"), "name"); got != "Victor" {
+			t.Fatalf("account renamed on B: A's info says name %q", got)
+		}
+		// The WeChat profile.
+		if r := b.Authed(t, http.MethodPost, "/mobileApi/user/profile", token, map[string]any{"nickName": "Vic 🚲"}); r.Code() != 1 {
+			t.Fatalf("profile: %s", r.Raw)
+		}
+		if got := userField(info("after a new nickname"), "nickName"); got != "Vic 🚲" {
+			t.Fatalf("nickname changed on B: A's info says %q", got)
+		}
+		// The phone number.
+		if r := b.Authed(t, http.MethodPost, "/mobileApi/user/phone", token, map[string]any{"code": wechattest.PhoneCode("vic-phone", "13700137000")}); r.Code() != 1 {
+			t.Fatalf("phone: %s", r.Raw)
+		}
+		if got := userField(info("after the phone"), "phone"); got != "13700137000" {
+			t.Fatalf("phone set on B: A's info says %q", got)
+		}
+		// Menus: assigned, renamed, hidden, taken away.
+		orders, err := b.Accounts.CreateMenu(ctx, admin, account.MenuInput{Name: "Orders", Code: "orders", Visible: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Accounts.SetAccountMenus(ctx, admin, acct.ID, []uint64{orders.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if got := menuNames(info("after assigning")); len(got) != 1 || got[0] != "Orders" {
+			t.Fatalf("menu assigned on B: A's info lists %v", got)
+		}
+		if err := b.Accounts.UpdateMenu(ctx, admin, orders.ID, account.MenuInput{Name: "Orders 📦", Code: "orders", Visible: true}); err != nil {
+			t.Fatal(err)
+		}
+		if got := menuNames(info("after renaming the menu")); len(got) != 1 || got[0] != "Orders 📦" {
+			t.Fatalf("menu renamed on B: A's info lists %v", got)
+		}
+		if err := b.Accounts.UpdateMenu(ctx, admin, orders.ID, account.MenuInput{Name: "Orders 📦", Code: "orders", Visible: false}); err != nil {
+			t.Fatal(err)
+		}
+		if got := menuNames(info("after hiding the menu")); len(got) != 0 {
+			t.Fatalf("menu hidden on B: A's info lists %v", got)
+		}
+		if err := b.Accounts.UpdateMenu(ctx, admin, orders.ID, account.MenuInput{Name: "Orders 📦", Code: "orders", Visible: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Accounts.SetAccountMenus(ctx, admin, acct.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := menuNames(info("after taking the menu away")); len(got) != 0 {
+			t.Fatalf("menus cleared on B: A's info lists %v", got)
+		}
+
+		// A token in the old shape (the random part alone, found by its hash) still works.
+		id, secret, _ := strings.Cut(token, ".")
+		if id == "" || secret == "" {
+			t.Fatalf("token %q does not carry its id", token)
+		}
+		var identityID uint64
+		if err := a.DB.Gorm.Table("wechat_identities").Where("account_id = ?", acct.ID).Pluck("id", &identityID).Error; err != nil {
+			t.Fatal(err)
+		}
+		legacy := strings.Repeat("L", 43)
+		sum := sha256.Sum256([]byte(legacy))
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		row := models.LoginToken{TokenHash: hex.EncodeToString(sum[:]), AccountID: acct.ID, IdentityID: identityID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		if err := a.Store.CreateLoginToken(ctx, &row); err != nil {
+			t.Fatal(err)
+		}
+		if r := b.Authed(t, http.MethodGet, "/mobileApi/user/info", legacy, nil); r.Code() != 1 || userField(r.Body, "name") != "Victor" {
+			t.Fatalf("a token without its id: %s", r.Raw)
+		}
+		if r := b.Authed(t, http.MethodGet, "/mobileApi/user/info", id+"."+legacy, nil); r.Status != http.StatusUnauthorized {
+			t.Fatalf("another token's id with this secret must not log in: %d %s", r.Status, r.Raw)
 		}
 	})
 }
