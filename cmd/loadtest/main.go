@@ -7,7 +7,7 @@
 // connections for a fixed time. Everything listens on 127.0.0.1 only.
 //
 //	go run ./cmd/loadtest                            # 1,000,000 accounts, 15 s per phase
-//	go run ./cmd/loadtest -accounts 10000 -duration 5s
+//	go run ./cmd/loadtest -quick                     # 10,000 accounts, 2 rounds, about a minute
 package main
 
 import (
@@ -82,6 +82,7 @@ func main() {
 	flag.IntVar(&o.conns, "conns", 64, "concurrent connections")
 	flag.IntVar(&o.rounds, "rounds", 3, "the phases run this many times in turn, each for -duration/-rounds, and are summed")
 	flag.StringVar(&o.profile, "profile", "", "directory for the server's CPU profile per phase and a heap profile (serves pprof on loopback via PPROF_ADDR)")
+	quick := flag.Bool("quick", false, "the inner loop's run: -accounts 10000 -duration 6s -rounds 2 -warmup 1s (flags given explicitly win); about a minute")
 	phaseList := flag.String("phases", "read,insert,checkbind,info,console", "which phases to run: read and insert are the baselines")
 	flag.Func("server-env", "KEY=VALUE added to the server's environment (repeatable)", func(s string) error {
 		if !strings.Contains(s, "=") {
@@ -91,6 +92,9 @@ func main() {
 		return nil
 	})
 	flag.Parse()
+	if *quick {
+		applyQuick(&o)
+	}
 	o.phases = map[string]bool{}
 	for _, p := range strings.Split(*phaseList, ",") {
 		switch p = strings.TrimSpace(p); p {
@@ -110,6 +114,24 @@ func main() {
 	if _, err := run(ctx, o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
+	}
+}
+
+// applyQuick sets the -quick defaults on every option the command line did not set itself.
+func applyQuick(o *options) {
+	set := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["accounts"] {
+		o.accounts = 10_000
+	}
+	if !set["duration"] {
+		o.duration = 6 * time.Second
+	}
+	if !set["rounds"] {
+		o.rounds = 2
+	}
+	if !set["warmup"] {
+		o.warmup = time.Second
 	}
 }
 
