@@ -11,10 +11,12 @@ import (
 	"image/jpeg"
 	"image/png"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,9 +68,9 @@ func prepareAvatarDir(dataDir string) (string, error) {
 }
 
 // SetAvatar checks an uploaded picture, stores a metadata-free copy under its content hash and
-// makes it the caller's avatar. publicBase is the server's public URL, e.g.
-// https://api.example.com, that the avatar URL starts with.
-func (s *Service) SetAvatar(ctx context.Context, p Principal, data []byte, publicBase string) (UserInfo, error) {
+// makes it the caller's avatar. Its URL starts with Config.PublicURL, never with anything the
+// request said about the server (such as its Host header).
+func (s *Service) SetAvatar(ctx context.Context, p Principal, data []byte) (UserInfo, error) {
 	if s.avatarDir == "" {
 		return UserInfo{}, ErrAvatarStorageUnset
 	}
@@ -76,8 +78,48 @@ func (s *Service) SetAvatar(ctx context.Context, p Principal, data []byte, publi
 	if err != nil {
 		return UserInfo{}, err
 	}
-	url := strings.TrimRight(publicBase, "/") + AvatarPathPrefix + name
+	url := s.publicURL + AvatarPathPrefix + name
 	return s.UpdateProfile(ctx, p, nil, &url)
+}
+
+// DefaultAvatarHosts are WeChat's avatar hosts, where getUserInfo's avatarUrl points; the
+// default of Config.AvatarHosts (AVATAR_HOSTS).
+const DefaultAvatarHosts = "thirdwx.qlogo.cn,wx.qlogo.cn"
+
+// avatarSource checks an avatar URL a client sent and returns it as stored. Only two kinds are
+// taken: this server's own uploads (Config.PublicURL + /avatars/NAME, as the upload answered)
+// and pictures on the avatar hosts (WeChat's), which are stored as https. So the console, which
+// shows avatars to staff, never loads an image from a host a user picked (and its CSP allows no
+// other).
+func (s *Service) avatarSource(raw string) (string, error) {
+	if len(raw) > MaxAvatarURLLen {
+		return "", invalid("avatarUrl", "avatar URL is longer than %d characters", MaxAvatarURLLen)
+	}
+	if name, ok := strings.CutPrefix(raw, s.publicURL+AvatarPathPrefix); ok && avatarName.MatchString(name) {
+		return raw, nil
+	}
+	u, err := url.Parse(raw)
+	if err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.User == nil && u.Port() == "" &&
+		slices.Contains(s.avatarHosts, strings.ToLower(u.Hostname())) {
+		u.Scheme, u.Host = "https", strings.ToLower(u.Host) // WeChat serves them over https too
+		return u.String(), nil
+	}
+	return "", invalidKey("avatarUrl", "input.avatarUrl_source", nil,
+		"the avatar URL must be one this server's upload answered (%s%s…) or on %s", s.publicURL, AvatarPathPrefix, strings.Join(s.avatarHosts, ", "))
+}
+
+// AvatarOrigins are the origins avatar URLs may point at: this server's public URL (when set)
+// and https on each avatar host. The console's CSP allows images from these alone.
+func (s *Service) AvatarOrigins() []string {
+	var origins []string
+	if s.publicURL != "" {
+		u, _ := url.Parse(s.publicURL) // checked in New
+		origins = append(origins, u.Scheme+"://"+u.Host)
+	}
+	for _, h := range s.avatarHosts {
+		origins = append(origins, "https://"+h)
+	}
+	return origins
 }
 
 // storeAvatar re-encodes the picture and writes it once per distinct content. The headers are

@@ -3,7 +3,6 @@ package account
 import (
 	"context"
 	"errors"
-	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -37,31 +36,27 @@ func pick(v *string, old string) string {
 	return *v
 }
 
-// validateProfile checks nickname and avatar URL as the mini-program sends them. Every
-// character is kept, emoji included; only the length is capped.
-func validateProfile(nickName, avatarURL *string) error {
+// validateProfile checks nickname and avatar URL as the mini-program sends them, and returns
+// the avatar URL as it is stored (see avatarSource). Every character of a nickname is kept,
+// emoji included; only the length is capped.
+func (s *Service) validateProfile(nickName, avatarURL *string) (*string, error) {
 	if nickName != nil {
 		if !utf8.ValidString(*nickName) {
-			return invalid("nickName", "nickname is not valid UTF-8")
+			return nil, invalid("nickName", "nickname is not valid UTF-8")
 		}
 		if n := utf8.RuneCountInString(*nickName); n > MaxNicknameLen {
-			return invalidKey("nickName", "input.nickName_too_long", map[string]any{"Max": MaxNicknameLen},
+			return nil, invalidKey("nickName", "input.nickName_too_long", map[string]any{"Max": MaxNicknameLen},
 				"nickname is %d characters; at most %d are allowed", n, MaxNicknameLen)
 		}
 		if strings.ContainsFunc(*nickName, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-			return invalid("nickName", "nickname contains control characters")
+			return nil, invalid("nickName", "nickname contains control characters")
 		}
 	}
-	if avatarURL != nil && *avatarURL != "" {
-		if len(*avatarURL) > MaxAvatarURLLen {
-			return invalid("avatarUrl", "avatar URL is longer than %d characters", MaxAvatarURLLen)
-		}
-		u, err := url.Parse(*avatarURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return invalid("avatarUrl", "avatar URL must be an http(s) URL")
-		}
+	if avatarURL == nil || *avatarURL == "" {
+		return avatarURL, nil
 	}
-	return nil
+	stored, err := s.avatarSource(*avatarURL)
+	return &stored, err
 }
 
 // recordIdentity stores what WeChat said about the user: every checkBind does, bound or not.
@@ -96,7 +91,8 @@ func (s *Service) UpdateProfile(ctx context.Context, p Principal, nickName, avat
 	if nickName == nil && avatarURL == nil {
 		return UserInfo{}, invalidKey("nickName", "input.nickName_missing", nil, "send nickName and/or avatarUrl")
 	}
-	if err := validateProfile(nickName, avatarURL); err != nil {
+	avatarURL, err := s.validateProfile(nickName, avatarURL)
+	if err != nil {
 		return UserInfo{}, err
 	}
 	ident, err := s.store.IdentityByID(ctx, p.IdentityID)

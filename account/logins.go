@@ -93,9 +93,11 @@ func (s *Service) Bind(ctx context.Context, req BindRequest, actor Actor) (*Logi
 	if req.Username == "" || req.Password == "" {
 		return nil, invalidKey("username", "input.credentials_missing", nil, "username and password are both required")
 	}
-	if err := validateProfile(req.NickName, req.AvatarURL); err != nil {
+	avatar, err := s.validateProfile(req.NickName, req.AvatarURL)
+	if err != nil {
 		return nil, err
 	}
+	req.AvatarURL = avatar
 	ident, ticket, err := s.bindingIdentity(ctx, req)
 	if err != nil {
 		return nil, err

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,6 +49,12 @@ type Config struct {
 	// InfoCacheSize is how many users' info views this instance keeps (see Service.Info);
 	// default DefaultInfoCacheSize, negative for none.
 	InfoCacheSize int
+	// PublicURL is how clients reach this server (e.g. https://api.example.com); uploaded
+	// avatars' URLs start with it. Empty: they are site-relative (/avatars/NAME).
+	PublicURL string
+	// AvatarHosts are the hosts (besides this server) an avatar URL may point at; nil means
+	// DefaultAvatarHosts, empty none.
+	AvatarHosts []string
 }
 
 // Service applies the rules. Its only mutable state is the avatar decode slots and the cache of
@@ -67,6 +75,8 @@ type Service struct {
 	infoViews       *infoViews    // checked against the database on every use
 	decodes         chan struct{} // a slot per avatar decode that may run at once
 	decodeWait      time.Duration
+	publicURL       string   // without a trailing slash
+	avatarHosts     []string // lower case
 	// dummyHash is compared against when a username does not exist, so that a wrong username
 	// takes as long as a wrong password. Made on first use: commands that never log in skip it.
 	dummyHash func() []byte
@@ -87,6 +97,17 @@ func New(cfg Config) (*Service, error) {
 		cost: cfg.PasswordCost, watermarkWindow: cfg.WatermarkWindow,
 		decodes:    make(chan struct{}, cmp.Or(max(cfg.AvatarDecodes, 0), defaultAvatarDecodes())),
 		decodeWait: cmp.Or(max(cfg.AvatarDecodeWait, 0), AvatarDecodeWait),
+	}
+	if s.publicURL = strings.TrimRight(cfg.PublicURL, "/"); s.publicURL != "" {
+		if u, err := url.Parse(s.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("account: PublicURL %q is not an http(s) URL", cfg.PublicURL)
+		}
+	}
+	if cfg.AvatarHosts == nil {
+		cfg.AvatarHosts = strings.Split(DefaultAvatarHosts, ",")
+	}
+	for _, h := range cfg.AvatarHosts {
+		s.avatarHosts = append(s.avatarHosts, strings.ToLower(h))
 	}
 	if cfg.DataDir != "" {
 		dir, err := prepareAvatarDir(cfg.DataDir)

@@ -315,7 +315,7 @@ func loginAPI(t *testing.T, driver string, seen map[string]map[int]bool) {
 	c.do(exchange{name: "info with a made-up token", method: "GET", path: "/mobileApi/user/info", token: "made-up", wantStatus: 401, wantReason: "unauthenticated"})
 	c.do(exchange{name: "info", method: "GET", path: "/mobileApi/user/info", token: token, wantStatus: 200})
 
-	c.do(exchange{name: "profile", method: "POST", path: "/mobileApi/user/profile", token: token, body: map[string]any{"nickName": "Alice 🌸", "avatarUrl": "https://example.com/a.png"}, wantStatus: 200})
+	c.do(exchange{name: "profile", method: "POST", path: "/mobileApi/user/profile", token: token, body: map[string]any{"nickName": "Alice 🌸", "avatarUrl": "https://thirdwx.qlogo.cn/mmopen/a/132"}, wantStatus: 200})
 	c.do(exchange{name: "profile with nothing to change", method: "POST", path: "/mobileApi/user/profile", token: token, body: map[string]any{}, wantStatus: 400, wantReason: "invalid_nickName"})
 	c.do(exchange{name: "profile with a too long nickname", method: "POST", path: "/mobileApi/user/profile", token: token, body: map[string]any{"nickName": strings.Repeat("长", 65)}, wantStatus: 400, wantReason: "invalid_nickName", invalidRequest: true})
 	c.do(exchange{name: "profile with a javascript: avatar", method: "POST", path: "/mobileApi/user/profile", token: token, body: map[string]any{"avatarUrl": "javascript:alert(1)"}, wantStatus: 400, wantReason: "invalid_avatarUrl"})

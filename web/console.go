@@ -120,8 +120,7 @@ func sameOrigin(trusted []string, con *console.Handler) (gin.HandlerFunc, error)
 
 // consoleOrPlainNotFound answers an unknown URL under /admin/ with the console's 404 page, in
 // the reader's language, and any other with the plain answer.
-func consoleOrPlainNotFound(con *console.Handler) gin.HandlerFunc {
-	headers := consoleHeaders()
+func consoleOrPlainNotFound(con *console.Handler, headers gin.HandlerFunc) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if !strings.HasPrefix(c.Request.URL.Path, "/admin/") {
 			notFound(c)

@@ -21,7 +21,7 @@ func (s *site) routes() error {
 		e.GET("/dev/simulator/:asset", sim.Asset)
 	}
 
-	m := mobile.New(s.deps.Accounts, s.deps.PublicURL)
+	m := mobile.New(s.deps.Accounts)
 	api := e.Group("/mobileApi", limitBody(s.deps.MaxBodyBytes), requestTimeout(s.deps.RequestTimeout))
 	api.GET("/user/checkBind", limitPerClient("checkBind", s.limits.CheckBind, s.deps.SharedLimits, time.Now), m.CheckBind)
 	api.POST("/user/bind", limitPerClient("bind", s.limits.Bind, s.deps.SharedLimits, time.Now), m.Bind)
@@ -50,9 +50,10 @@ func (s *site) routes() error {
 	if err != nil {
 		return err
 	}
-	e.NoRoute(consoleOrPlainNotFound(con)) // an unknown /admin/ URL gets the console's own 404 page
+	headers := consoleHeaders(s.deps.Accounts.AvatarOrigins())
+	e.NoRoute(consoleOrPlainNotFound(con, headers)) // an unknown /admin/ URL gets the console's own 404 page
 	// con.Language first: every page and refusal below speaks the session's or browser's language.
-	admin := e.Group("/admin", consoleHeaders(), con.Language(), limitBody(s.deps.MaxBodyBytes), requestTimeout(s.deps.RequestTimeout), crossOrigin, con.ReadForm())
+	admin := e.Group("/admin", headers, con.Language(), limitBody(s.deps.MaxBodyBytes), requestTimeout(s.deps.RequestTimeout), crossOrigin, con.ReadForm())
 	admin.POST("/lang", con.SetLanguage) // the layout's language switch, kept in the session
 	admin.GET("/login", con.LoginForm)
 	admin.POST("/login", limitPerClient("consoleLogin", s.limits.ConsoleLogin, s.deps.SharedLimits, time.Now), con.Login)

@@ -21,3 +21,27 @@ func TestConsoleSecurityHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleImagesOnlyFromAvatarOrigins: the console's CSP lets images come from itself and the
+// places an avatar URL may point (PUBLIC_URL, AVATAR_HOSTS) alone — not from any http(s) host,
+// which let a user learn staff members' addresses from their own server's logs.
+func TestConsoleImagesOnlyFromAvatarOrigins(t *testing.T) {
+	for name, tc := range map[string]struct {
+		opt  webtest.Options
+		want string
+	}{
+		"defaults":   {webtest.Options{}, "img-src 'self' data: APP https://thirdwx.qlogo.cn https://wx.qlogo.cn;"},
+		"configured": {webtest.Options{PublicURL: "https://api.example.com", AvatarHosts: []string{"img.example.com"}}, "img-src 'self' data: https://api.example.com https://img.example.com;"},
+		"no hosts":   {webtest.Options{PublicURL: "https://api.example.com", AvatarHosts: []string{}}, "img-src 'self' data: https://api.example.com;"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			app := webtest.Start(t, tc.opt)
+			want := strings.Replace(tc.want, "APP", app.URL, 1)
+			for _, path := range []string{"/admin/login", "/admin/no-such-page"} {
+				if csp := app.Do(t, http.MethodGet, path, nil).Header.Get("Content-Security-Policy"); !strings.Contains(csp, want) {
+					t.Errorf("%s: CSP %q, want %q", path, csp, want)
+				}
+			}
+		})
+	}
+}

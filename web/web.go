@@ -34,10 +34,6 @@ type Deps struct {
 	Metrics        *Metrics      // nil: counted on a registry nobody serves
 	Catalog        *i18n.Catalog // messages people read; nil: the built-in catalog, zh-CN first
 
-	// PublicURL starts uploaded avatars' URLs, e.g. https://api.example.com; default: the
-	// scheme and host each upload came to.
-	PublicURL string
-
 	// ConsoleZone is where the console shows times (CONSOLE_TZ); nil: Asia/Shanghai.
 	ConsoleZone *time.Location
 	// ConsoleIdleTimeout ends a console session without requests; 0: console.IdleTimeout.

@@ -202,7 +202,7 @@ func run(ctx context.Context, o options, out io.Writer) (report, error) {
 	if err != nil {
 		return report{}, err
 	}
-	serverEnv := append(append([]string{}, env...), "HTTP_ADDR="+serverAddr)
+	serverEnv := append(append([]string{}, env...), "HTTP_ADDR="+serverAddr, "PUBLIC_URL=http://"+serverAddr) // required with WECHAT_APPID
 	var pprofAddr string
 	if o.profile != "" {
 		if err := os.MkdirAll(o.profile, 0o755); err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -42,8 +43,11 @@ type config struct {
 	// WatermarkWindow is how old WeChat's encrypted data may be (WECHAT_WATERMARK_WINDOW).
 	WatermarkWindow time.Duration
 	// PublicURL is the server's address as mini-programs reach it (PUBLIC_URL), which
-	// uploaded avatars' URLs start with.
+	// uploaded avatars' URLs start with; required with real WeChat (see publicURL).
 	PublicURL string
+	// AvatarHosts are the hosts besides this server an avatar URL may point at (AVATAR_HOSTS,
+	// comma-separated host names, "none" for none); nil: account.DefaultAvatarHosts.
+	AvatarHosts []string
 	// ConsoleSecureCookies marks console cookies Secure (CONSOLE_SECURE_COOKIES=1, or a
 	// PUBLIC_URL on https), for a console behind a TLS-terminating proxy.
 	ConsoleSecureCookies bool
@@ -134,6 +138,19 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.PublicURL = v
 	}
+	switch v := strings.TrimSpace(getenv("AVATAR_HOSTS")); v {
+	case "":
+	case "none":
+		c.AvatarHosts = []string{}
+	default:
+		for _, h := range strings.Split(v, ",") {
+			if h = strings.ToLower(strings.TrimSpace(h)); !hostName.MatchString(h) {
+				errs = append(errs, fmt.Errorf("AVATAR_HOSTS: %q is not a host name like thirdwx.qlogo.cn (no scheme, port or path)", h))
+				continue
+			}
+			c.AvatarHosts = append(c.AvatarHosts, h)
+		}
+	}
 	switch v := getenv("CONSOLE_SECURE_COOKIES"); v {
 	case "", "0", "false":
 		c.ConsoleSecureCookies = strings.HasPrefix(c.PublicURL, "https://")
@@ -188,6 +205,9 @@ func (c config) checkServe() error {
 	case c.WeChatAppID == "" && c.DBDriver == models.DriverMySQL && !c.Sandbox:
 		errs = append(errs, errors.New("no WECHAT_APPID: WeChat would run in sandbox mode, which on MySQL needs an explicit SANDBOX=1 (set WECHAT_APPID and WECHAT_SECRET for production)"))
 	}
+	if c.WeChatAppID != "" && c.PublicURL == "" {
+		errs = append(errs, errors.New("PUBLIC_URL is required with WECHAT_APPID: set it to how mini-programs reach this server, e.g. https://api.example.com (uploaded avatars' URLs start with it; a request's Host header is never used)"))
+	}
 	if c.SecretKey == "" && c.DBDriver == models.DriverMySQL {
 		errs = append(errs, fmt.Errorf("SECRET_KEY is required with DB_DRIVER=mysql (at least %d characters; e.g. openssl rand -hex 32)", account.MinSecretKeyLen))
 	}
@@ -230,6 +250,15 @@ func (c config) secretKey() (string, error) {
 	return key, f.Close()
 }
 
+// publicURL is what uploaded avatars' URLs start with: PUBLIC_URL, which real WeChat requires
+// (checkServe), else in sandbox mode this machine's HTTP_ADDR, as consoleURL.
+func (c config) publicURL() string {
+	if c.PublicURL != "" {
+		return c.PublicURL
+	}
+	return strings.TrimSuffix(c.consoleURL(), "/admin/")
+}
+
 // consoleURL is where a person on this machine reaches the console.
 func (c config) consoleURL() string {
 	host, port, _ := net.SplitHostPort(c.HTTPAddr)
@@ -238,6 +267,9 @@ func (c config) consoleURL() string {
 	}
 	return "http://" + net.JoinHostPort(host, port) + "/admin/"
 }
+
+// hostName is a DNS host name in lower case, without scheme, port or path.
+var hostName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
 
 func or(v, fallback string) string {
 	if v = strings.TrimSpace(v); v != "" {

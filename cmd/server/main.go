@@ -175,7 +175,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer)
 		return err
 	}
 	accounts, err := account.New(account.Config{Store: store, WeChat: wx, SecretKey: secret, TokenTTL: cfg.TokenTTL, Logger: log,
-		DataDir: cfg.DataDir, WatermarkWindow: cfg.WatermarkWindow})
+		DataDir: cfg.DataDir, WatermarkWindow: cfg.WatermarkWindow, PublicURL: cfg.publicURL(), AvatarHosts: cfg.AvatarHosts})
 	if err != nil {
 		return err
 	}
@@ -203,7 +203,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer)
 		defer shared.Close()
 	}
 	gin.SetMode(gin.ReleaseMode)
-	handler, err := web.NewHandler(web.Deps{SharedLimits: shared, PublicURL: cfg.PublicURL, Accounts: accounts, DB: db, Logger: log, TrustedProxies: cfg.TrustedProxies, Sandbox: cfg.sandboxMode(),
+	handler, err := web.NewHandler(web.Deps{SharedLimits: shared, Accounts: accounts, DB: db, Logger: log, TrustedProxies: cfg.TrustedProxies, Sandbox: cfg.sandboxMode(),
 		SecureCookies: cfg.ConsoleSecureCookies, TrustedOrigins: cfg.ConsoleTrustedOrigins, Metrics: metrics, Catalog: catalog,
 		ConsoleZone: cfg.ConsoleZone})
 	if err != nil {

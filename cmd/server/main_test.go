@@ -71,7 +71,8 @@ func TestServeChecks(t *testing.T) {
 		"short SECRET_KEY":                  {map[string]string{"WECHAT_APPID": "wx1", "WECHAT_SECRET": "s", "SECRET_KEY": "short"}, "at least 32"},
 		"appid without secret":              {map[string]string{"WECHAT_APPID": "wx1", "SECRET_KEY": strings.Repeat("k", 32)}, "WECHAT_SECRET"},
 		"explicit sandbox on mysql":         {map[string]string{"SANDBOX": "1", "SECRET_KEY": strings.Repeat("k", 32)}, ""},
-		"production":                        {map[string]string{"WECHAT_APPID": "wx1", "WECHAT_SECRET": "s", "SECRET_KEY": strings.Repeat("k", 32)}, ""},
+		"production needs PUBLIC_URL":       {map[string]string{"WECHAT_APPID": "wx1", "WECHAT_SECRET": "s", "SECRET_KEY": strings.Repeat("k", 32)}, "PUBLIC_URL is required with WECHAT_APPID"},
+		"production":                        {map[string]string{"WECHAT_APPID": "wx1", "WECHAT_SECRET": "s", "SECRET_KEY": strings.Repeat("k", 32), "PUBLIC_URL": "https://api.example.com"}, ""},
 	} {
 		t.Run(name, func(t *testing.T) {
 			kv := map[string]string{}

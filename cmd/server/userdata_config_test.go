@@ -10,20 +10,36 @@ import (
 
 func TestUserDataConfig(t *testing.T) {
 	c, err := loadConfig(env(nil))
-	if err != nil || c.WatermarkWindow != account.DefaultWatermarkWindow || c.PublicURL != "" {
-		t.Fatalf("defaults: window %v, public URL %q, %v", c.WatermarkWindow, c.PublicURL, err)
+	if err != nil || c.WatermarkWindow != account.DefaultWatermarkWindow || c.PublicURL != "" || c.AvatarHosts != nil {
+		t.Fatalf("defaults: window %v, public URL %q, avatar hosts %q, %v", c.WatermarkWindow, c.PublicURL, c.AvatarHosts, err)
+	}
+	// Sandbox without PUBLIC_URL: avatar URLs start with this machine's listen address, never
+	// with a request's Host header.
+	if got := c.publicURL(); got != "http://localhost:8080" {
+		t.Fatalf("sandbox public URL %q", got)
 	}
 	c, err = loadConfig(env(map[string]string{"WECHAT_WATERMARK_WINDOW": "3m", "PUBLIC_URL": " https://api.example.com/ "}))
-	if err != nil || c.WatermarkWindow != 3*time.Minute || c.PublicURL != "https://api.example.com" {
+	if err != nil || c.WatermarkWindow != 3*time.Minute || c.PublicURL != "https://api.example.com" || c.publicURL() != c.PublicURL {
 		t.Fatalf("set: window %v, public URL %q, %v", c.WatermarkWindow, c.PublicURL, err)
 	}
+	c, err = loadConfig(env(map[string]string{"AVATAR_HOSTS": " Img.Example.com, thirdwx.qlogo.cn "}))
+	if err != nil || strings.Join(c.AvatarHosts, ",") != "img.example.com,thirdwx.qlogo.cn" {
+		t.Fatalf("AVATAR_HOSTS: %q %v", c.AvatarHosts, err)
+	}
+	if c, err = loadConfig(env(map[string]string{"AVATAR_HOSTS": "none"})); err != nil || c.AvatarHosts == nil || len(c.AvatarHosts) != 0 {
+		t.Fatalf("AVATAR_HOSTS=none: %q %v", c.AvatarHosts, err)
+	}
 	for name, kv := range map[string]map[string]string{
-		"window not a duration": {"WECHAT_WATERMARK_WINDOW": "ten minutes"},
-		"window too short":      {"WECHAT_WATERMARK_WINDOW": "1s"},
-		"window too long":       {"WECHAT_WATERMARK_WINDOW": "48h"},
-		"public URL no scheme":  {"PUBLIC_URL": "api.example.com"},
-		"public URL ftp":        {"PUBLIC_URL": "ftp://api.example.com"},
-		"public URL query":      {"PUBLIC_URL": "https://api.example.com/?x=1"},
+		"window not a duration":   {"WECHAT_WATERMARK_WINDOW": "ten minutes"},
+		"window too short":        {"WECHAT_WATERMARK_WINDOW": "1s"},
+		"window too long":         {"WECHAT_WATERMARK_WINDOW": "48h"},
+		"public URL no scheme":    {"PUBLIC_URL": "api.example.com"},
+		"public URL ftp":          {"PUBLIC_URL": "ftp://api.example.com"},
+		"public URL query":        {"PUBLIC_URL": "https://api.example.com/?x=1"},
+		"avatar host with scheme": {"AVATAR_HOSTS": "https://wx.qlogo.cn"},
+		"avatar host with port":   {"AVATAR_HOSTS": "wx.qlogo.cn:443"},
+		"avatar host with path":   {"AVATAR_HOSTS": "wx.qlogo.cn/x"},
+		"avatar host wildcard":    {"AVATAR_HOSTS": "*.qlogo.cn"},
 	} {
 		_, err := loadConfig(env(kv))
 		var key string

@@ -14,14 +14,12 @@ import (
 
 // Handler serves the mini-program API.
 type Handler struct {
-	accounts  *account.Service
-	publicURL string
+	accounts *account.Service
 }
 
-// New builds the handler over the account rules. publicURL (e.g. https://api.example.com)
-// starts the URLs of uploaded avatars; empty means the scheme and host the request came to.
-func New(accounts *account.Service, publicURL string) *Handler {
-	return &Handler{accounts: accounts, publicURL: strings.TrimRight(publicURL, "/")}
+// New builds the handler over the account rules.
+func New(accounts *account.Service) *Handler {
+	return &Handler{accounts: accounts}
 }
 
 // actor is the audit identity of a mini-program request.

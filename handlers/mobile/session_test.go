@@ -128,8 +128,8 @@ func TestInfoProfileLogoutUnbind(t *testing.T) {
 			{name: "profile nothing", method: "POST", path: "/mobileApi/user/profile", body: map[string]any{}, headers: []string{"token", tokenA}, wantStatus: 400},
 			{name: "profile too long", method: "POST", path: "/mobileApi/user/profile", body: map[string]any{"nickName": strings.Repeat("é", 65)}, headers: []string{"token", tokenA}, wantStatus: 400, wantReason: "invalid_nickName"},
 			{name: "profile 64 emoji", method: "POST", path: "/mobileApi/user/profile", body: map[string]any{"nickName": strings.Repeat("🐼", 64)}, headers: []string{"token", tokenA}, wantStatus: 200, wantCode: 1},
-			{name: "profile avatar only", method: "POST", path: "/mobileApi/user/profile", body: map[string]any{"avatarUrl": "https://example.com/a.png"}, headers: []string{"token", tokenA}, wantStatus: 200, wantCode: 1,
-				wantInBody: []string{strings.Repeat("🐼", 64), "https://example.com/a.png"}},
+			{name: "profile avatar only", method: "POST", path: "/mobileApi/user/profile", body: map[string]any{"avatarUrl": "https://thirdwx.qlogo.cn/mmopen/a/132"}, headers: []string{"token", tokenA}, wantStatus: 200, wantCode: 1,
+				wantInBody: []string{strings.Repeat("🐼", 64), "https://thirdwx.qlogo.cn/mmopen/a/132"}},
 		} {
 			t.Run(s.name, func(t *testing.T) { s.run(t, app) })
 		}

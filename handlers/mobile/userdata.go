@@ -68,7 +68,7 @@ func (h *Handler) Avatar(c *gin.Context) {
 		return
 	}
 	p, _ := principal(c)
-	info, err := h.accounts.SetAvatar(c.Request.Context(), p, data, h.publicBase(c))
+	info, err := h.accounts.SetAvatar(c.Request.Context(), p, data)
 	if err != nil {
 		failUserData(c, err)
 		return
@@ -116,18 +116,6 @@ func tooLarge(c *gin.Context, err error, reason, msgKey string) {
 		return
 	}
 	badRequest(c, http.StatusBadRequest, reason, msgKey)
-}
-
-// publicBase is what avatar URLs start with: PUBLIC_URL, else this request's scheme and host.
-func (h *Handler) publicBase(c *gin.Context) string {
-	if h.publicURL != "" {
-		return h.publicURL
-	}
-	scheme := "http"
-	if c.Request.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + c.Request.Host
 }
 
 // ServeAvatar answers GET /avatars/NAME with a stored avatar. The type comes from the stored

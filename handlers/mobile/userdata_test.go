@@ -721,3 +721,96 @@ func TestAvatarDecodeBusy(t *testing.T) {
 		t.Fatalf("%d succeeded, %d were told the server is busy; want both", ok, busy)
 	}
 }
+
+// TestAvatarURLSources: an avatar URL is stored only when it is one of this server's uploads or
+// on WeChat's avatar hosts (then as https), so the console never loads an image from a host a
+// user chose; an upload's URL starts with PUBLIC_URL whatever Host header the request carried.
+func TestAvatarURLSources(t *testing.T) {
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		app := webtest.Start(t, webtest.Options{Driver: driver})
+		app.CreateAccount(t, "kim", "correct-horse", "user")
+		token := app.BindNew(t, "kim-phone", "kim", "correct-horse")
+
+		body, ct := multipartBody(t, "file", "me.png", pngImage(t, 32, 32, nil))
+		req, _ := http.NewRequest(http.MethodPost, app.URL+"/mobileApi/user/avatar", bytes.NewReader(body.Bytes()))
+		req.Host = "evil.example" // a forged Host header never reaches the stored URL
+		req.Header.Set("Content-Type", ct)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := app.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var up struct{ AvatarURL string }
+		json.NewDecoder(resp.Body).Decode(&up)
+		resp.Body.Close()
+		if !strings.HasPrefix(up.AvatarURL, app.URL+"/avatars/") {
+			t.Fatalf("upload with Host: evil.example answered avatarUrl %q; want it under %s/avatars/", up.AvatarURL, app.URL)
+		}
+		profile := func(avatarURL string) webtest.Response {
+			return app.Authed(t, http.MethodPost, "/mobileApi/user/profile", token, map[string]any{"avatarUrl": avatarURL})
+		}
+		for sent, stored := range map[string]string{
+			up.AvatarURL: up.AvatarURL,
+			"https://thirdwx.qlogo.cn/mmopen/vi_32/a/132": "https://thirdwx.qlogo.cn/mmopen/vi_32/a/132",
+			"http://wx.qlogo.cn/mmopen/vi_32/b/0":         "https://wx.qlogo.cn/mmopen/vi_32/b/0", // legacy getUserInfo
+			"https://THIRDWX.qlogo.cn/mmopen/c/132":       "https://thirdwx.qlogo.cn/mmopen/c/132",
+		} {
+			r := profile(sent)
+			if r.Code() != 1 || r.Body["userInfo"].(map[string]any)["avatarUrl"] != stored {
+				t.Fatalf("avatarUrl %q: want stored as %q, got %d %s", sent, stored, r.Status, r.Raw)
+			}
+		}
+		name := strings.TrimPrefix(up.AvatarURL, app.URL+"/avatars/")
+		for _, refused := range []string{
+			"https://example.com/a.png",
+			"https://thirdwx.qlogo.cn.evil.example/a/132",
+			"https://evil.example/avatars/" + name,
+			"http://evil.example" + strings.TrimPrefix(up.AvatarURL, app.URL),
+			app.URL + "/avatars/../app.db",
+			app.URL + "/avatars/" + name + "?x=1",
+			"https://user@thirdwx.qlogo.cn/a/132",
+			"https://thirdwx.qlogo.cn:8443/a/132",
+			"//thirdwx.qlogo.cn/a/132",
+			"wxfile://tmp_avatar.png",
+			"javascript:alert(1)",
+		} {
+			r := profile(refused)
+			if r.Status != 400 || r.String("reason") != "invalid_avatarUrl" || r.String("msg") != "请先上传头像再保存" {
+				t.Errorf("avatarUrl %q: want 400 invalid_avatarUrl with the catalog's message, got %d %s", refused, r.Status, r.Raw)
+			}
+		}
+		// Bind takes the same rule.
+		ticket := app.CheckBind(t, wechattest.Code("kim-tablet"))
+		r := app.Do(t, http.MethodPost, "/mobileApi/user/bind", map[string]any{"bindTicket": ticket.String("bindTicket"), "username": "kim", "password": "correct-horse", "avatarUrl": "https://example.com/a.png"})
+		if r.Status != 400 || r.String("reason") != "invalid_avatarUrl" {
+			t.Fatalf("bind with a foreign avatarUrl: want 400 invalid_avatarUrl, got %d %s", r.Status, r.Raw)
+		}
+		info := app.Authed(t, http.MethodGet, "/mobileApi/user/info", token, nil)
+		if got := info.Body["userInfo"].(map[string]any)["avatarUrl"]; got != "https://thirdwx.qlogo.cn/mmopen/c/132" && got != "https://wx.qlogo.cn/mmopen/vi_32/b/0" &&
+			got != "https://thirdwx.qlogo.cn/mmopen/vi_32/a/132" && got != up.AvatarURL {
+			t.Fatalf("a refused avatarUrl was stored: %v", got)
+		}
+	})
+}
+
+// TestAvatarURLSourcesConfigured: with PUBLIC_URL and AVATAR_HOSTS set, uploads answer under
+// PUBLIC_URL and only the listed hosts are taken. (SQLite: the rule is the same on both.)
+func TestAvatarURLSourcesConfigured(t *testing.T) {
+	app := webtest.Start(t, webtest.Options{PublicURL: "https://api.example.com/", AvatarHosts: []string{"img.example.com"}})
+	app.CreateAccount(t, "lou", "correct-horse", "user")
+	token := app.BindNew(t, "lou-phone", "lou", "correct-horse")
+	up := upload(t, app, token, "me.png", pngImage(t, 32, 32, nil))
+	if !strings.HasPrefix(up.String("avatarUrl"), "https://api.example.com/avatars/") {
+		t.Fatalf("upload answered %q; want it under PUBLIC_URL", up.String("avatarUrl"))
+	}
+	for avatarURL, want := range map[string]int{
+		up.String("avatarUrl"):                                   200,
+		"https://img.example.com/a.png":                          200,
+		"https://thirdwx.qlogo.cn/mmopen/a/1":                    400, // not listed any more
+		app.URL + "/avatars/" + strings.Repeat("a", 64) + ".png": 400, // not PUBLIC_URL
+	} {
+		if r := app.Authed(t, http.MethodPost, "/mobileApi/user/profile", token, map[string]any{"avatarUrl": avatarURL}); r.Status != want {
+			t.Errorf("avatarUrl %q: want %d, got %d %s", avatarURL, want, r.Status, r.Raw)
+		}
+	}
+}

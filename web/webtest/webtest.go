@@ -72,6 +72,10 @@ type Options struct {
 	// AvatarDecodes and AvatarDecodeWait bound avatar decodes; default as in production.
 	AvatarDecodes    int
 	AvatarDecodeWait time.Duration
+	// PublicURL starts uploaded avatars' URLs; default the test server's own URL. AvatarHosts
+	// are the other hosts avatar URLs may point at; nil: account.DefaultAvatarHosts.
+	PublicURL   string
+	AvatarHosts []string
 
 	// ConsoleZone is where the console shows times; default Asia/Shanghai, as in production.
 	ConsoleZone *time.Location
@@ -118,11 +122,16 @@ func Start(t testing.TB, opt Options) *App {
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	store := models.NewStore(db.Gorm)
 	dataDir := filepath.Join(t.TempDir(), "data")
+	srv := httptest.NewUnstartedServer(nil) // listening already: its URL is the public URL
+	if opt.PublicURL == "" {
+		opt.PublicURL = "http://" + srv.Listener.Addr().String()
+	}
 	accounts, err := account.New(account.Config{
 		Store: store, WeChat: wx, SecretKey: SecretKey, Logger: log,
 		TokenTTL: opt.TokenTTL, TicketTTL: opt.TicketTTL, Now: opt.Now,
 		PasswordCost: bcrypt.MinCost, DataDir: dataDir, WatermarkWindow: opt.WatermarkWindow,
 		AvatarDecodes: opt.AvatarDecodes, AvatarDecodeWait: opt.AvatarDecodeWait,
+		PublicURL: opt.PublicURL, AvatarHosts: opt.AvatarHosts,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +141,8 @@ func Start(t testing.TB, opt Options) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	srv.Config.Handler = h
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return &App{
 		DataDir: dataDir, URL: srv.URL, Server: srv, DB: db, Store: store, Accounts: accounts, WeChat: fake, Logs: logs, Routes: h.Routes(),
