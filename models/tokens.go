@@ -175,8 +175,9 @@ const loginCheckQuery = "SELECT t.token_hash, t.account_id, t.identity_id, a.rol
 // caller compares TokenHash with the token it was given.
 func (s *Store) LoginByID(ctx context.Context, id uint64, now time.Time) (LoginCheck, error) {
 	var l LoginCheck
-	// Scanned by hand, not through GORM's reflection: this is every info call's only statement.
-	err := s.db.WithContext(ctx).Raw(loginCheckQuery, id, now).Row().Scan(
+	// Straight to the connection pool and scanned by hand, past GORM's callbacks and reflection:
+	// this is every authenticated request's first statement, and most info calls' only one.
+	err := s.db.ConnPool.QueryRowContext(ctx, loginCheckQuery, id, now).Scan(
 		&l.TokenHash, &l.AccountID, &l.IdentityID, &l.Role, &l.AccountVersion, &l.IdentityVersion, &l.MenusVersion)
 	if errors.Is(err, sql.ErrNoRows) {
 		return l, ErrNotFound

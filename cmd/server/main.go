@@ -62,7 +62,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, log, stderr)
+		// A serving process logs a line per request: batched, not a write each.
+		out := newBufferedLog(stderr)
+		defer out.Close()
+		return serve(ctx, cfg, slog.New(flushingHandler{newLogger(cfg, out).Handler(), out}), afterLog{out, stderr})
 	case "migrate":
 		db, err := openDatabase(ctx, cfg, log, log)
 		if err != nil {

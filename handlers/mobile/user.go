@@ -93,7 +93,15 @@ func (h *Handler) Info(c *gin.Context) {
 	if !ok {
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"code": CodeOK, "msg": "ok", "userInfo": p.User, "menuList": menus})
+	c.JSON(http.StatusOK, infoBody{CodeOK, "ok", p.User, menus})
+}
+
+// infoBody is GET /mobileApi/user/info's answer.
+type infoBody struct {
+	Code     int                `json:"code"`
+	Msg      string             `json:"msg"`
+	UserInfo account.UserInfo   `json:"userInfo"`
+	MenuList []account.MenuNode `json:"menuList"`
 }
 
 // profileRequest is POST /mobileApi/user/profile's body; an absent field is left unchanged.
