@@ -28,7 +28,6 @@ type SharedLimits struct {
 	mu        sync.Mutex
 	down      bool      // the last call to Redis failed: counting per instance
 	downSince time.Time // when it started failing
-	lastErr   string    // why, for /readyz
 	nextTry   time.Time // while down, when one request may try Redis again
 	failures  uint64    // calls to Redis that failed, for /metrics
 }
@@ -143,7 +142,6 @@ func (s *SharedLimits) failed(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failures++
-	s.lastErr = err.Error()
 	if s.down {
 		return
 	}
@@ -176,7 +174,6 @@ func (s *SharedLimits) Check(ctx context.Context) {
 type SharedLimitsState struct {
 	Shared    bool      // counting in Redis
 	DownSince time.Time // when not: since when
-	LastError string
 	Failures  uint64
 }
 
@@ -186,7 +183,7 @@ func (s *SharedLimits) State() SharedLimitsState {
 	defer s.mu.Unlock()
 	st := SharedLimitsState{Shared: !s.down, Failures: s.failures}
 	if s.down {
-		st.DownSince, st.LastError = s.downSince, s.lastErr
+		st.DownSince = s.downSince
 	}
 	return st
 }
