@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -49,5 +52,18 @@ func TestUserDataConfig(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("%s: want an error naming %s, got %v", name, key, err)
 		}
+	}
+}
+
+// TestServeRefusesWithoutPublicURL: with real WeChat and no PUBLIC_URL the server does not start
+// (before opening anything) and says what to set.
+func TestServeRefusesWithoutPublicURL(t *testing.T) {
+	dir := t.TempDir()
+	err := run(context.Background(), nil, env(map[string]string{"WECHAT_APPID": "wx1", "WECHAT_SECRET": "s", "DATA_DIR": dir, "HTTP_ADDR": "127.0.0.1:0"}), nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "PUBLIC_URL is required with WECHAT_APPID") || !strings.Contains(err.Error(), "https://api.example.com") {
+		t.Fatalf("want start refused naming PUBLIC_URL, got %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("a refused start created %d files in DATA_DIR", len(entries))
 	}
 }
