@@ -154,6 +154,12 @@ func (s *Service) EnsureAdmin(ctx context.Context, username, password string) (c
 		password = RandomPassword()
 	}
 	if _, err := s.CreateAccount(ctx, NewAccount{Username: username, Password: password, Name: "Administrator", Role: models.RoleAdmin}); err != nil {
+		if errors.Is(err, ErrUsernameTaken) {
+			// Another instance starting at the same moment may have made it: then all is well.
+			if n, cerr := s.store.CountActiveAdmins(ctx); cerr == nil && n > 0 {
+				return false, "", nil
+			}
+		}
 		return false, "", err
 	}
 	return true, password, nil

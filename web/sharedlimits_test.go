@@ -52,7 +52,11 @@ func requireRedis(t *testing.T, url string) {
 func newSharedLogged(t *testing.T, url, prefix string, retry time.Duration) (*web.SharedLimits, *webtest.SyncBuffer) {
 	t.Helper()
 	logs := &webtest.SyncBuffer{}
-	sl, err := web.NewSharedLimits(web.SharedLimitsConfig{URL: url, Prefix: prefix, RetryEvery: retry, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	// A generous timeout: on a loaded test machine Redis can take longer than the default 250 ms,
+	// and a request counted locally then would make the shared budget look unshared. A stopped
+	// Redis refuses connections at once, so the outage test does not wait for it.
+	sl, err := web.NewSharedLimits(web.SharedLimitsConfig{URL: url, Prefix: prefix, RetryEvery: retry, Timeout: 2 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
