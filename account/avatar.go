@@ -232,26 +232,29 @@ func checkAvatar(data []byte) (string, error) {
 	return format, nil
 }
 
-// jpegScans counts a JPEG's start-of-scan markers, stopping at stop. It walks the marker
-// segments and skips each scan's entropy-coded data (where 0xFF is followed by 0x00 or a
-// restart marker); a malformed file ends the count early and is left to the decoder to refuse.
+// jpegScans counts a JPEG's start-of-scan markers, stopping at stop. It walks the file as Go's
+// decoder does, so that it never counts fewer scans than the decoder would run: marker segments
+// are skipped by their length, each scan's entropy-coded data up to the next marker (0xFF not
+// followed by 0x00 or a restart marker), and bytes where a marker should be are skipped to the
+// next 0xFF, as the decoder tolerates them (a counter that gave up there was a way around it).
 func jpegScans(data []byte, stop int) int {
 	scans := 0
 	i := 2 // after SOI
 	for i+1 < len(data) && scans < stop {
-		if data[i] != 0xFF {
-			return scans
+		if data[i] != 0xFF { // extraneous data
+			i++
+			continue
 		}
 		marker := data[i+1]
 		switch {
 		case marker == 0xFF: // fill byte
 			i++
 			continue
-		case marker == 0xD9: // EOI
-			return scans
-		case marker == 0x01 || marker >= 0xD0 && marker <= 0xD7: // no length
+		case marker == 0x00 || marker >= 0xD0 && marker <= 0xD7: // stuffed zero, stray restart
 			i += 2
 			continue
+		case marker == 0xD9: // EOI: the decoder stops here
+			return scans
 		}
 		if i+3 >= len(data) {
 			return scans

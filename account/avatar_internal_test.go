@@ -17,11 +17,19 @@ import (
 func TestJPEGScans(t *testing.T) {
 	var baseline bytes.Buffer
 	jpeg.Encode(&baseline, image.NewRGBA(image.Rect(0, 0, 64, 64)), nil)
+	// Go's decoder skips stray bytes where a marker should be, stuffed zeros and fill bytes
+	// between segments; every scan behind them still runs, so every one must be counted.
+	progressive := avatartest.ProgressiveJPEG(64, 48, 40)
+	junk := bytes.ReplaceAll(progressive, []byte{0xFF, 0xDA}, []byte{0x12, 0xFF, 0x00, 0xFF, 0xFF, 0xD3, 0xFF, 0xDA})
+	if img, _, err := image.Decode(bytes.NewReader(junk)); err != nil || img.Bounds().Dx() != 64 {
+		t.Fatalf("the junk-laden JPEG must still decode, or the case proves nothing: %v", err)
+	}
 	for name, tc := range map[string]struct {
 		file       []byte
 		stop, want int
 	}{
 		"baseline":                {baseline.Bytes(), 100, 1},
+		"junk before every scan":  {junk, 100, 41},
 		"progressive, 20 AC":      {avatartest.ProgressiveJPEG(64, 48, 20), 100, 21},
 		"4000 AC, stop at 33":     {avatartest.ProgressiveJPEG(256, 256, 4000), 33, 33},
 		"truncated in a scan":     {avatartest.ProgressiveJPEG(1024, 1024, 5)[:1000], 100, 1},

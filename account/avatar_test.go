@@ -65,6 +65,7 @@ func TestCleanAvatarRefusesDecodeBombs(t *testing.T) {
 		{"4096×4096 progressive JPEG, 4000 scans (CPU bomb)", avatartest.ProgressiveJPEG(4096, 4096, 4000), "4096×4096 pixels"},
 		{"1024×1024 progressive JPEG, 2000 scans", avatartest.ProgressiveJPEG(1024, 1024, 2000), "more than 32 scans"},
 		{"1024×1024 progressive JPEG, 33 scans", avatartest.ProgressiveJPEG(1024, 1024, 32), "more than 32 scans"},
+		{"1024×1024 progressive JPEG, 2000 scans behind stray bytes", bytes.ReplaceAll(avatartest.ProgressiveJPEG(1024, 1024, 2000), []byte{0xFF, 0xDA}, []byte{0, 0xFF, 0xDA}), "more than 32 scans"},
 		{"1024×1024 progressive JPEG, 32 scans", avatartest.ProgressiveJPEG(1024, 1024, 31), ""},
 		{"4096×4096 16-bit PNG (memory bomb)", avatartest.PNG16(4096, 4096), "4096×4096 pixels"},
 		{"1025×16 16-bit PNG", avatartest.PNG16(1025, 16), "1025×16 pixels"},

@@ -86,6 +86,7 @@ func FuzzCleanAvatar(f *testing.F) {
 	f.Add(pngBuf.Bytes())
 	f.Add(avatartest.ProgressiveJPEG(4096, 4096, 4000))
 	f.Add(avatartest.ProgressiveJPEG(64, 64, MaxAvatarScans+5))
+	f.Add(bytes.ReplaceAll(avatartest.ProgressiveJPEG(64, 64, MaxAvatarScans+5), []byte{0xFF, 0xDA}, []byte{0, 0xFF, 0xDA}))
 	f.Add(avatartest.ProgressiveJPEG(64, 64, 3))
 	f.Add(avatartest.PNG16(4096, 4096))
 	f.Add(avatartest.PNG16(32, 32))

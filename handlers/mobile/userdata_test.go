@@ -586,7 +586,8 @@ func TestUserDataRateLimitPerAccount(t *testing.T) {
 
 // TestAvatarDecodeBombs sends issue 11's decode bombs through the real upload path, several at
 // once: a 4096×4096 progressive JPEG with 4,000 scans (≈ 27 s of CPU each before the fix), a
-// 1024×1024 one with 20,000 scans, and a 4096×4096 16-bit PNG (128 MiB decoded). Each must be
+// 1024×1024 one with 20,000 scans (also with a stray byte before each scan), and a 4096×4096
+// 16-bit PNG (128 MiB decoded). Each must be
 // refused from its headers within a second, with the limit in the message, while the process's
 // heap and CPU time stay flat, and nothing is stored.
 func TestAvatarDecodeBombs(t *testing.T) {
@@ -596,7 +597,9 @@ func TestAvatarDecodeBombs(t *testing.T) {
 	}{
 		"jpeg-4096-4000scans":  {avatartest.ProgressiveJPEG(4096, 4096, 4000), "1024"},
 		"jpeg-1024-20000scans": {avatartest.ProgressiveJPEG(1024, 1024, 20000), "32"},
-		"png16-4096":           {avatartest.PNG16(4096, 4096), "1024"},
+		// A stray byte before each scan, which the decoder skips: the count must not stop there.
+		"jpeg-1024-20000scans-stray-bytes": {bytes.ReplaceAll(avatartest.ProgressiveJPEG(1024, 1024, 20000), []byte{0xFF, 0xDA}, []byte{0, 0xFF, 0xDA}), "32"},
+		"png16-4096":                       {avatartest.PNG16(4096, 4096), "1024"},
 	}
 	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
 		app := webtest.Start(t, webtest.Options{Driver: driver})
