@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -23,7 +22,6 @@ const (
 	MaxNameLen     = 64
 )
 
-var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$`)
 
 // Account roles: what an account may do in the console (user: nothing).
 const (
@@ -100,8 +98,9 @@ func (s *Service) CreateAccount(ctx context.Context, n NewAccount) (Account, err
 	if n.Role == "" {
 		n.Role = models.RoleUser
 	}
-	if !usernamePattern.MatchString(n.Username) {
-		return Account{}, invalid("username", "username must be 3–64 letters, digits or _ . @ -, starting with a letter or digit")
+	n.Username = typedUsername(n.Username)
+	if err := validateUsername(n.Username); err != nil {
+		return Account{}, err
 	}
 	if err := validatePassword(n.Password); err != nil {
 		return Account{}, err

@@ -203,7 +203,7 @@ func (s *Service) ConsoleLogin(ctx context.Context, username, password, ip strin
 	if username == "" || password == "" {
 		return Account{}, invalidKey("username", "input.credentials_missing", nil, "enter both username and password")
 	}
-	if len(username) > 64 || len(password) > MaxPasswordLen {
+	if tooLongForUsername(username) || len(password) > MaxPasswordLen {
 		return Account{}, ErrWrongCredentials
 	}
 	if err := s.passwordLockout(ctx, username, ip); err != nil {

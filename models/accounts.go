@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
 )
 
@@ -109,8 +111,11 @@ const (
 
 // Account is a platform account: the one a WeChat user binds to, or a console login.
 type Account struct {
-	ID           uint64 `gorm:"primaryKey"`
-	Username     string
+	ID       uint64 `gorm:"primaryKey"`
+	Username string
+	// UsernameKey is UsernameKey(Username), unique: two usernames are the same account when
+	// their keys are equal, on every database alike.
+	UsernameKey  string
 	Name         string
 	PasswordHash string
 	Role         string
@@ -136,11 +141,25 @@ func (s *Store) AccountByID(ctx context.Context, id uint64) (Account, error) {
 	return a, translate(err)
 }
 
-// AccountByUsername loads one account by its exact username.
+// AccountByUsername loads the account whose username is the same as username after Unicode
+// NFKC and case folding: Alice, ALICE and ａｌｉｃｅ find the same account.
 func (s *Store) AccountByUsername(ctx context.Context, username string) (Account, error) {
 	var a Account
-	err := s.db.WithContext(ctx).Where("username = ?", username).Take(&a).Error
+	err := s.db.WithContext(ctx).Where("username_key = ?", UsernameKey(username)).Take(&a).Error
 	return a, translate(err)
+}
+
+// UsernameKey is the form usernames are compared in: Unicode NFKC, then full case folding, then
+// NFKC again (folding can undo the normal form). The database compares keys byte for byte
+// (utf8mb4_bin on MySQL), so its collation adds no equivalences of its own.
+func UsernameKey(username string) string {
+	return norm.NFKC.String(cases.Fold().String(norm.NFKC.String(username)))
+}
+
+// BeforeCreate fills the username key of every account GORM inserts.
+func (a *Account) BeforeCreate(*gorm.DB) error {
+	a.UsernameKey = UsernameKey(a.Username)
+	return nil
 }
 
 // CountActiveAdmins counts admins that can log in.

@@ -120,8 +120,8 @@ func seedAccounts(b *testing.B, db modelstest.DB, n int) {
 	// machine.
 	const chunk = 100_000
 	for lo := 1; lo <= n; lo += chunk {
-		exec(`INSERT INTO accounts (username, name, password_hash, role, status, created_at, updated_at)
-			SELECT CONCAT('user', LPAD(n, 7, '0')), CONCAT('Name ', n), 'x',
+		exec(`INSERT INTO accounts (username, username_key, name, password_hash, role, status, created_at, updated_at)
+			SELECT CONCAT('user', LPAD(n, 7, '0')), CONCAT('user', LPAD(n, 7, '0')), CONCAT('Name ', n), 'x',
 			       CASE WHEN n % 1000 = 0 THEN 'staff' ELSE 'user' END, 'active', ?, ?
 			FROM seq WHERE n >= ? AND n < ? ORDER BY n`, now, now, lo, lo+chunk)
 	}

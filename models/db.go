@@ -141,6 +141,11 @@ func Open(driver, dsn string, opt Options) (*gorm.DB, error) {
 
 // Migrate applies every pending migration for driver and reports what it applied.
 func Migrate(ctx context.Context, db *gorm.DB, driver string) ([]string, error) {
+	return migrateTo(ctx, db, driver, 0)
+}
+
+// migrateTo applies the pending migrations up to version, or all of them for 0.
+func migrateTo(ctx context.Context, db *gorm.DB, driver string, version int64) ([]string, error) {
 	dialect := goose.DialectMySQL
 	if driver == DriverSQLite {
 		dialect = goose.DialectSQLite3
@@ -153,16 +158,25 @@ func Migrate(ctx context.Context, db *gorm.DB, driver string) ([]string, error) 
 	if err != nil {
 		return nil, err
 	}
-	provider, err := goose.NewProvider(dialect, sqlDB, sub)
+	provider, err := goose.NewProvider(dialect, sqlDB, sub, goose.WithGoMigrations(usernameKeysMigration()))
 	if err != nil {
 		return nil, fmt.Errorf("loading migrations: %w", err)
 	}
-	results, err := provider.Up(ctx)
+	var results []*goose.MigrationResult
+	if version > 0 {
+		results, err = provider.UpTo(ctx, version)
+	} else {
+		results, err = provider.Up(ctx)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("migrating %s database: %w", driver, err)
 	}
 	applied := make([]string, 0, len(results))
 	for _, r := range results {
+		if r.Source.Path == "" { // a Go migration
+			applied = append(applied, fmt.Sprintf("%05d (Go)", r.Source.Version))
+			continue
+		}
 		applied = append(applied, r.Source.Path)
 	}
 	return applied, nil

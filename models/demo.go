@@ -108,10 +108,10 @@ func (s *Store) InsertDemoAccounts(ctx context.Context, appid, passwordHash stri
 		db := tx.db.WithContext(ctx)
 		for start := 0; start < len(accounts); start += demoRowsPerStatement {
 			chunk := accounts[start:min(start+demoRowsPerStatement, len(accounts))]
-			ins := newMultiInsert("accounts", "username", "name", "password_hash", "role", "status", "created_at", "updated_at")
+			ins := newMultiInsert("accounts", "username", "username_key", "name", "password_hash", "role", "status", "created_at", "updated_at")
 			usernames := make([]string, len(chunk))
 			for i, a := range chunk {
-				ins.row(a.Username, a.Name, passwordHash, RoleUser, StatusActive, now, now)
+				ins.row(a.Username, UsernameKey(a.Username), a.Name, passwordHash, RoleUser, StatusActive, now, now)
 				usernames[i] = a.Username
 			}
 			if err := db.Exec(ins.sql(), ins.args...).Error; err != nil {
