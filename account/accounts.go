@@ -22,7 +22,6 @@ const (
 	MaxNameLen     = 64
 )
 
-
 // Account roles: what an account may do in the console (user: nothing).
 const (
 	RoleUser  = models.RoleUser

@@ -67,7 +67,6 @@ func IdentityTarget(id uint64) string { return fmt.Sprintf("wechat:%d", id) }
 // MenuTarget names a menu in the audit log.
 func MenuTarget(id uint64) string { return fmt.Sprintf("menu:%d", id) }
 
-
 // audit writes an entry and only logs a failure: the action it records has happened.
 func (s *Service) audit(ctx context.Context, st *models.Store, actor Actor, action, target string, d Detail) {
 	if err := s.writeAudit(ctx, st, actor, action, target, d); err != nil {
