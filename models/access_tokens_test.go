@@ -3,14 +3,10 @@ package models_test
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/pressly/goose/v3"
-
-	"wxbind/migrations"
 	"wxbind/models"
 	"wxbind/models/modelstest"
 )
@@ -38,13 +34,7 @@ func TestUserDataMigrationDownAndUp(t *testing.T) {
 			t.Fatalf("stored phone: %+v", got)
 		}
 
-		dialect := goose.DialectMySQL
-		if driver == models.DriverSQLite {
-			dialect = goose.DialectSQLite3
-		}
-		sub, _ := fs.Sub(migrations.FS, driver)
-		sqlDB, _ := db.Gorm.DB()
-		p, err := goose.NewProvider(dialect, sqlDB, sub)
+		p, err := models.NewMigrationProvider(db.Gorm, driver)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -146,21 +146,9 @@ func Migrate(ctx context.Context, db *gorm.DB, driver string) ([]string, error) 
 
 // migrateTo applies the pending migrations up to version, or all of them for 0.
 func migrateTo(ctx context.Context, db *gorm.DB, driver string, version int64) ([]string, error) {
-	dialect := goose.DialectMySQL
-	if driver == DriverSQLite {
-		dialect = goose.DialectSQLite3
-	}
-	sub, err := fs.Sub(migrations.FS, driver)
+	provider, err := newMigrationProvider(db, driver)
 	if err != nil {
 		return nil, err
-	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		return nil, err
-	}
-	provider, err := goose.NewProvider(dialect, sqlDB, sub, goose.WithGoMigrations(usernameKeysMigration()))
-	if err != nil {
-		return nil, fmt.Errorf("loading migrations: %w", err)
 	}
 	var results []*goose.MigrationResult
 	if version > 0 {
@@ -180,6 +168,27 @@ func migrateTo(ctx context.Context, db *gorm.DB, driver string, version int64) (
 		applied = append(applied, r.Source.Path)
 	}
 	return applied, nil
+}
+
+// newMigrationProvider is goose over driver's SQL files and the Go migrations.
+func newMigrationProvider(db *gorm.DB, driver string) (*goose.Provider, error) {
+	dialect := goose.DialectMySQL
+	if driver == DriverSQLite {
+		dialect = goose.DialectSQLite3
+	}
+	sub, err := fs.Sub(migrations.FS, driver)
+	if err != nil {
+		return nil, err
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	provider, err := goose.NewProvider(dialect, sqlDB, sub, goose.WithGoMigrations(usernameKeysMigration()))
+	if err != nil {
+		return nil, fmt.Errorf("loading migrations: %w", err)
+	}
+	return provider, nil
 }
 
 // RedactDSN hides the password of a MySQL DSN for log lines.
