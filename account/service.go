@@ -57,9 +57,9 @@ type Config struct {
 	AvatarHosts []string
 }
 
-// Service applies the rules. Its only mutable state is the avatar decode slots and the cache of
-// info views, which is checked against the database on every use; every instance on one
-// database agrees.
+// Service applies the rules. Its only mutable state is the avatar decode slots, the cache of
+// info views, which is checked against the database on every use, and the queue of checkBind
+// writes waiting for their commit; every instance on one database agrees.
 type Service struct {
 	store     *models.Store
 	wechat    wechat.API
@@ -73,6 +73,7 @@ type Service struct {
 	// watermarkWindow is how old an encrypted payload's watermark may be.
 	watermarkWindow time.Duration
 	infoViews       *infoViews    // checked against the database on every use
+	logins          *loginBatches // checkBind's writes, committed together
 	decodes         chan struct{} // a slot per avatar decode that may run at once
 	decodeWait      time.Duration
 	publicURL       string   // without a trailing slash
@@ -138,6 +139,8 @@ func New(cfg Config) (*Service, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.logins = &loginBatches{store: s.store, appID: s.AppID(), clock: s.clock, tokenTTL: s.tokenTTL, timeout: loginBatchTimeout,
+		needMenus: func(chk models.LoginCheck) bool { _, ok := s.infoViews.get(chk); return !ok }}
 	s.dummyHash = sync.OnceValue(func() []byte {
 		h, _ := bcrypt.GenerateFromPassword([]byte("wxbind timing equaliser"), s.cost)
 		return h

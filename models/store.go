@@ -66,6 +66,14 @@ func isRetryable(err error) bool {
 	return false
 }
 
+// IsRefusal reports an error the database answered about a statement itself, other than a
+// conflict that running it again can solve: it answered, so it is up, and it will not take
+// those rows.
+func IsRefusal(err error) bool {
+	var me *gomysql.MySQLError
+	return errors.As(err, &me) && !isRetryable(err)
+}
+
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	sqlDB, err := s.db.DB()

@@ -1,8 +1,10 @@
 package mobile_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -137,6 +139,45 @@ func TestCheckBindRecordsIdentity(t *testing.T) {
 		// encrypted-data tests, whose fake WeChat checks the key it is sent.
 		if w.LastSeenAt.IsZero() {
 			t.Fatal("last seen time not recorded")
+		}
+	})
+}
+
+// TestConcurrentCheckBindsOfBoundUsers: many bound users log in at once, several times each, so
+// their writes share batches (one openid more than once in a batch): every login is answered
+// with a token of its own user that works at once, and each identity keeps one row.
+func TestConcurrentCheckBindsOfBoundUsers(t *testing.T) {
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		app := webtest.Start(t, webtest.Options{Driver: driver})
+		const users, each = 6, 8
+		for i := range users {
+			name := fmt.Sprintf("crowd%d", i)
+			app.CreateAccount(t, name, name+"-password", "user")
+			app.BindNew(t, name+"-phone", name, name+"-password")
+		}
+		var wg sync.WaitGroup
+		answers := make([]webtest.Response, users*each)
+		for n := range answers {
+			wg.Go(func() { answers[n] = app.CheckBind(t, wechattest.Code(fmt.Sprintf("crowd%d-phone", n%users))) })
+		}
+		wg.Wait()
+		seen := map[string]bool{}
+		for n, r := range answers {
+			want := fmt.Sprintf("crowd%d", n%users)
+			u, _ := r.Body["userInfo"].(map[string]any)
+			if r.Code() != 1 || u["username"] != want || r.String("token") == "" || seen[r.String("token")] {
+				t.Fatalf("login %d of %s: %s", n, want, r.Raw)
+			}
+			seen[r.String("token")] = true
+			info := app.Authed(t, http.MethodGet, "/mobileApi/user/info", r.String("token"), nil)
+			if u, _ := info.Body["userInfo"].(map[string]any); info.Code() != 1 || u["username"] != want {
+				t.Fatalf("info with login %d of %s: %s", n, want, info.Raw)
+			}
+		}
+		var rows int64
+		app.DB.Gorm.Model(&models.WechatIdentity{}).Count(&rows)
+		if rows != users {
+			t.Fatalf("want %d identity rows, got %d", users, rows)
 		}
 	})
 }
