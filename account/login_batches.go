@@ -11,7 +11,7 @@ import (
 
 // loginBatches is group commit for checkBind: concurrent checkBinds hand their writes (the
 // identity upsert with WeChat's new session_key, the token) to a writer, which stores each batch
-// in one transaction of three to four statements (models.Store.WriteLogins) and answers every
+// in one transaction of three statements (models.Store.WriteLogins) and answers every
 // caller after the commit. One commit then serves many logins, as a database's own group commit
 // does. There are loginLanes writers, each for the openids that hash to it: one openid's writes
 // all go through one lane, in arrival order, so the last session_key WeChat gave is the one
@@ -25,9 +25,6 @@ type loginBatches struct {
 	clock    func() time.Time // as Service.clock
 	tokenTTL time.Duration
 	timeout  time.Duration // one batch's whole database work, retries included
-	// needMenus says whether a login's menus must be read with the batch: when this instance
-	// holds no current view of the user.
-	needMenus func(models.LoginCheck) bool
 
 	lanes [loginLanes]loginLane
 }
@@ -108,7 +105,7 @@ func (b *loginBatches) flush(batch []*loginRequest) {
 		ws[i] = r.write
 	}
 	now := b.clock()
-	out, err := b.store.WriteLogins(ctx, b.appID, now, now.Add(b.tokenTTL), ws, b.needMenus)
+	out, err := b.store.WriteLogins(ctx, b.appID, now, now.Add(b.tokenTTL), ws)
 	// Not when the database is unreachable or stalled: trying each alone would only multiply
 	// the wait.
 	if err != nil && len(batch) > 1 && models.IsRefusal(err) {

@@ -48,9 +48,8 @@ func (r CheckBindResult) Bound() bool { return r.Login != nil }
 // bound; otherwise it hands out a bind ticket for the bind that follows. Its writes (the
 // identity with WeChat's new session_key, the token) go through the login batches: one
 // transaction for all the checkBinds that arrive together, committed before any is answered.
-// The menus come from this instance's info view of the user when the counters read in that
-// transaction say it is current, else from a read in that transaction for the whole batch; so
-// a checkBind costs no statement of its own.
+// The user's info and menus are read in that transaction too, for the whole batch; so a
+// checkBind costs no statement of its own.
 func (s *Service) CheckBind(ctx context.Context, code string) (CheckBindResult, error) {
 	sess, err := s.exchange(ctx, code)
 	if err != nil {
@@ -78,19 +77,9 @@ func (s *Service) CheckBind(ctx context.Context, code string) (CheckBindResult, 
 		ExpiresIn: int64(s.tokenTTL.Seconds()),
 		UserInfo:  userInfo(w.Account, w.Identity),
 	}
-	if !w.MenusRead {
-		if v, ok := s.infoViews.get(w.Check); ok {
-			login.MenuList = v.menus
-			return CheckBindResult{Login: login}, nil
-		}
-		// The view went between the batch's look and now (the cache made room): read them.
-		// After the counters: if a change slipped in between, the view is newer than they
-		// say, and the next request, seeing the new counters, reads again (as Info does).
-		if w.Menus, err = s.store.MenusOfAccount(ctx, w.Account.ID); err != nil {
-			return CheckBindResult{}, err
-		}
-	}
 	login.MenuList = menuTree(w.Menus)
+	// Read with the counters, in one transaction: the view is what they stand for, and Info
+	// on this instance can answer from it.
 	s.infoViews.put(w.Check, infoView{menus: login.MenuList, principal: Principal{
 		AccountID: w.Account.ID, IdentityID: w.Identity.ID, Role: w.Account.Role, User: login.UserInfo}})
 	return CheckBindResult{Login: login}, nil

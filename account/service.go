@@ -139,8 +139,7 @@ func New(cfg Config) (*Service, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	s.logins = &loginBatches{store: s.store, appID: s.AppID(), clock: s.clock, tokenTTL: s.tokenTTL, timeout: loginBatchTimeout,
-		needMenus: func(chk models.LoginCheck) bool { _, ok := s.infoViews.get(chk); return !ok }}
+	s.logins = &loginBatches{store: s.store, appID: s.AppID(), clock: s.clock, tokenTTL: s.tokenTTL, timeout: loginBatchTimeout}
 	s.dummyHash = sync.OnceValue(func() []byte {
 		h, _ := bcrypt.GenerateFromPassword([]byte("wxbind timing equaliser"), s.cost)
 		return h

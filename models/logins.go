@@ -32,21 +32,18 @@ type LoginWritten struct {
 	// Check carries the counters of the user's info view, as LoginByID reads them, for a cache
 	// of info views; TokenHash is the issued token's.
 	Check LoginCheck
-	// Menus are the account's visible menus, sorted, read in the same transaction as Check,
-	// when MenusRead; see WriteLogins.
-	Menus     []Menu
-	MenusRead bool
+	// Menus are the bound account's visible menus, sorted, read with Check.
+	Menus []Menu
 }
 
 // WriteLogins records a batch of checkBinds in one transaction, in three statements whatever
 // the batch's size: one multi-row upsert of the identities (session_key, unionid, last-seen and,
-// when bound, last-login, as UpsertIdentity does), one read of them joined with their accounts
-// and the counters of their info views, and one multi-row insert of the tokens of those bound to
-// an active account; and, for the tokens whose menus needMenus (if not nil) asks for, one read of
-// their accounts' menus. out[i] answers ws[i]. Writes of one openid are applied in the order given,
+// when bound, last-login, as UpsertIdentity does), one read of them joined with their accounts,
+// the accounts' menus and the counters of their info views, and one multi-row insert of the
+// tokens of those bound to an active account. out[i] answers ws[i]. Writes of one openid are applied in the order given,
 // so the last session_key stays. When the database picks the transaction as a deadlock victim
 // or TiDB reports a lost write conflict, the whole batch runs again.
-func (s *Store) WriteLogins(ctx context.Context, appid string, now, expiresAt time.Time, ws []LoginWrite, needMenus func(LoginCheck) bool) ([]LoginWritten, error) {
+func (s *Store) WriteLogins(ctx context.Context, appid string, now, expiresAt time.Time, ws []LoginWrite) ([]LoginWritten, error) {
 	var (
 		out []LoginWritten
 		err error
@@ -54,9 +51,6 @@ func (s *Store) WriteLogins(ctx context.Context, appid string, now, expiresAt ti
 	for attempt := 1; ; attempt++ {
 		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			out, err = writeLogins(tx, s.returning(), appid, now, expiresAt, ws)
-			if err == nil && needMenus != nil {
-				err = readLoginMenus(tx, out, needMenus)
-			}
 			return err
 		})
 		if !isRetryable(err) || attempt == 10 {
@@ -81,6 +75,9 @@ func (s *Store) returning() bool {
 
 func writeLogins(tx *gorm.DB, returning bool, appid string, now, expiresAt time.Time, ws []LoginWrite) ([]LoginWritten, error) {
 	sqlite := tx.Dialector.Name() == "sqlite"
+	// Straight to the transaction's connection, past GORM's callbacks and reflection, as
+	// LoginByID does: these are every checkBind's statements.
+	conn, ctx := tx.Statement.ConnPool, tx.Statement.Context
 	// One row per openid, its writes merged in order: the last session_key, the last unionid
 	// given. In openid order, so that concurrent batches lock identities in the same order.
 	merged := map[string]LoginWrite{}
@@ -118,19 +115,24 @@ func writeLogins(tx *gorm.DB, returning bool, appid string, now, expiresAt time.
 			"session_key_sealed = VALUES(session_key_sealed), last_seen_at = VALUES(last_seen_at), updated_at = VALUES(updated_at), " +
 			"unionid = CASE WHEN VALUES(unionid) = '' THEN unionid ELSE VALUES(unionid) END")
 	}
-	if err := tx.Exec(q.String(), args...).Error; err != nil {
+	if _, err := conn.ExecContext(ctx, q.String(), args...); err != nil {
 		return nil, err
 	}
 
-	// Read back inside the transaction, which holds the identities: their accounts, and the
-	// counters an info view is checked against.
+	// Read back inside the transaction, which holds the identities: their accounts, the
+	// accounts' menus (a row each; the menus are few) and the counters an info view is checked
+	// against, all in one statement.
 	q.Reset()
-	args = append(args[:0], appid)
+	args = append(args[:0], true, appid)
 	q.WriteString("SELECT w.id, w.openid, w.unionid, w.nickname, w.avatar_url, w.account_id, w.info_version, " +
 		"COALESCE(a.username, ''), COALESCE(a.name, ''), COALESCE(a.phone, ''), COALESCE(a.phone_country_code, ''), " +
-		"COALESCE(a.role, ''), COALESCE(a.status, ''), COALESCE(a.info_version, 0), c.value " +
+		"COALESCE(a.role, ''), COALESCE(a.status, ''), COALESCE(a.info_version, 0), c.value, " +
+		"m.id, m.parent_id, m.code, m.name, m.path, m.icon, m.sort " +
 		"FROM wechat_identities w LEFT JOIN accounts a ON a.id = w.account_id " +
-		"JOIN change_counters c ON c.name = '" + MenusCounter + "' WHERE w.appid = ? AND w.openid IN (")
+		"JOIN change_counters c ON c.name = '" + MenusCounter + "' " +
+		"LEFT JOIN account_menus am ON am.account_id = w.account_id " +
+		"LEFT JOIN menus m ON m.id = am.menu_id AND m.visible = ? " +
+		"WHERE w.appid = ? AND w.openid IN (")
 	for i, o := range openids {
 		if i > 0 {
 			q.WriteString(", ")
@@ -139,35 +141,54 @@ func writeLogins(tx *gorm.DB, returning bool, appid string, now, expiresAt time.
 		args = append(args, o)
 	}
 	q.WriteString(")")
-	rows, err := tx.Raw(q.String(), args...).Rows()
+	rows, err := conn.QueryContext(ctx, q.String(), args...)
 	if err != nil {
 		return nil, err
 	}
-	byOpenID := make(map[string]LoginWritten, len(openids))
+	byOpenID := make(map[string]*LoginWritten, len(openids))
 	for rows.Next() {
 		var (
-			r         LoginWritten
-			accountID sql.NullInt64
+			r                                  LoginWritten
+			accountID, menuID, menuParent      sql.NullInt64
+			menuCode, menuName, menuPath, icon sql.NullString
+			menuSort                           sql.NullInt64
 		)
 		w := &r.Identity
 		a := &r.Account
 		if err := rows.Scan(&w.ID, &w.OpenID, &w.UnionID, &w.Nickname, &w.AvatarURL, &accountID, &r.Check.IdentityVersion,
-			&a.Username, &a.Name, &a.Phone, &a.PhoneCountryCode, &a.Role, &a.Status, &r.Check.AccountVersion, &r.Check.MenusVersion); err != nil {
+			&a.Username, &a.Name, &a.Phone, &a.PhoneCountryCode, &a.Role, &a.Status, &r.Check.AccountVersion, &r.Check.MenusVersion,
+			&menuID, &menuParent, &menuCode, &menuName, &menuPath, &icon, &menuSort); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		w.AppID = appid
-		if accountID.Valid {
-			id := uint64(accountID.Int64)
-			w.AccountID, a.ID = &id, id
-			r.Check.AccountID, r.Check.Role = id, a.Role
+		got, seen := byOpenID[w.OpenID]
+		if !seen {
+			w.AppID = appid
+			if accountID.Valid {
+				id := uint64(accountID.Int64)
+				w.AccountID, a.ID = &id, id
+				r.Check.AccountID, r.Check.Role = id, a.Role
+			}
+			r.Check.IdentityID = w.ID
+			got = &r
+			byOpenID[w.OpenID] = got
 		}
-		r.Check.IdentityID = w.ID
-		byOpenID[w.OpenID] = r
+		if menuID.Valid { // none, or a hidden one, when not
+			m := Menu{ID: uint64(menuID.Int64), Code: menuCode.String, Name: menuName.String, Path: menuPath.String,
+				Icon: icon.String, Sort: int(menuSort.Int64), Visible: true}
+			if menuParent.Valid {
+				p := uint64(menuParent.Int64)
+				m.ParentID = &p
+			}
+			got.Menus = append(got.Menus, m)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
+	}
+	for _, r := range byOpenID {
+		sortMenus(r.Menus)
 	}
 
 	// The tokens, one per write whose identity is bound to an active account.
@@ -178,7 +199,7 @@ func writeLogins(tx *gorm.DB, returning bool, appid string, now, expiresAt time.
 		if !ok {
 			return nil, fmt.Errorf("identity %s not found after its upsert", w.OpenID)
 		}
-		out[i] = r
+		out[i] = *r
 		if r.Identity.AccountID != nil && r.Account.Status == StatusActive {
 			out[i].Check.TokenHash = w.TokenHash
 			issue = append(issue, i)
@@ -199,10 +220,10 @@ func writeLogins(tx *gorm.DB, returning bool, appid string, now, expiresAt time.
 	}
 	if returning {
 		q.WriteString(" RETURNING id, token_hash")
-		rows, err = tx.Raw(q.String(), args...).Rows()
+		rows, err = conn.QueryContext(ctx, q.String(), args...)
 	} else {
 		// No RETURNING (MySQL, TiDB): the new ids are read back by their unique hashes.
-		if err := tx.Exec(q.String(), args...).Error; err != nil {
+		if _, err := conn.ExecContext(ctx, q.String(), args...); err != nil {
 			return nil, err
 		}
 		q.Reset()
@@ -216,7 +237,7 @@ func writeLogins(tx *gorm.DB, returning bool, appid string, now, expiresAt time.
 			args = append(args, ws[i].TokenHash)
 		}
 		q.WriteString(")")
-		rows, err = tx.Raw(q.String(), args...).Rows()
+		rows, err = conn.QueryContext(ctx, q.String(), args...)
 	}
 	if err != nil {
 		return nil, err
@@ -244,68 +265,4 @@ func writeLogins(tx *gorm.DB, returning bool, appid string, now, expiresAt time.
 		}
 	}
 	return out, nil
-}
-
-// readLoginMenus reads, in one statement, the menus of the logins in out that were issued a
-// token and for which need says so.
-func readLoginMenus(tx *gorm.DB, out []LoginWritten, need func(LoginCheck) bool) error {
-	var q strings.Builder
-	var args []any
-	q.WriteString("SELECT am.account_id, m.id, m.parent_id, m.code, m.name, m.path, m.icon, m.sort " +
-		"FROM account_menus am JOIN menus m ON m.id = am.menu_id WHERE m.visible = ? AND am.account_id IN (")
-	args = append(args, true)
-	wanted := map[uint64]bool{}
-	for i := range out {
-		r := &out[i]
-		if r.TokenID == 0 || !need(r.Check) {
-			continue
-		}
-		r.MenusRead = true
-		if !wanted[r.Account.ID] {
-			if len(wanted) > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("?")
-			args = append(args, r.Account.ID)
-			wanted[r.Account.ID] = true
-		}
-	}
-	if len(wanted) == 0 {
-		return nil
-	}
-	q.WriteString(")")
-	rows, err := tx.Raw(q.String(), args...).Rows()
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	menus := map[uint64][]Menu{}
-	for rows.Next() {
-		var (
-			accountID uint64
-			m         Menu
-			parent    sql.NullInt64
-		)
-		if err := rows.Scan(&accountID, &m.ID, &parent, &m.Code, &m.Name, &m.Path, &m.Icon, &m.Sort); err != nil {
-			return err
-		}
-		if parent.Valid {
-			p := uint64(parent.Int64)
-			m.ParentID = &p
-		}
-		m.Visible = true
-		menus[accountID] = append(menus[accountID], m)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, ms := range menus {
-		sortMenus(ms)
-	}
-	for i := range out {
-		if out[i].MenusRead {
-			out[i].Menus = menus[out[i].Account.ID]
-		}
-	}
-	return nil
 }

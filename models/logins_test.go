@@ -70,6 +70,18 @@ func testWriteLoginsBatch(t *testing.T, gdb *gorm.DB) {
 		t.Fatal(err)
 	}
 
+	var menus []models.Menu
+	for i, name := range []string{"Orders", "Hidden", "Home"} {
+		m := models.Menu{Code: name, Name: name, Sort: 2 - i, Visible: name != "Hidden", CreatedAt: t0, UpdatedAt: t0}
+		if err := store.CreateMenu(ctx, &m); err != nil {
+			t.Fatal(err)
+		}
+		menus = append(menus, m)
+	}
+	if err := store.AssignMenusToAccounts(ctx, []uint64{active.ID}, []uint64{menus[0].ID, menus[1].ID, menus[2].ID}); err != nil {
+		t.Fatal(err)
+	}
+
 	now := t0.Add(time.Hour)
 	ws := []models.LoginWrite{
 		{OpenID: "o-bound", UnionID: "u-1", SessionKeySealed: "key-1", TokenHash: "hash-1"},
@@ -78,7 +90,7 @@ func testWriteLoginsBatch(t *testing.T, gdb *gorm.DB) {
 		{OpenID: "o-disabled", SessionKeySealed: "key-d", TokenHash: "hash-d"},
 		{OpenID: "o-unbound", SessionKeySealed: "key-u", TokenHash: "hash-u"},
 	}
-	out, err := store.WriteLogins(ctx, "wxapp", now, now.Add(time.Hour), ws, nil)
+	out, err := store.WriteLogins(ctx, "wxapp", now, now.Add(time.Hour), ws)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +112,10 @@ func testWriteLoginsBatch(t *testing.T, gdb *gorm.DB) {
 		}
 		if chk != r.Check || chk.TokenHash != ws[i].TokenHash {
 			t.Fatalf("write %d: check %+v, token check reads %+v", i, r.Check, chk)
+		}
+		// The visible menus, in their order.
+		if len(r.Menus) != 2 || r.Menus[0].Name != "Home" || r.Menus[1].Name != "Orders" {
+			t.Fatalf("write %d: menus %+v", i, r.Menus)
 		}
 	}
 	if out[0].TokenID == out[2].TokenID {
@@ -162,7 +178,7 @@ func TestWriteLoginsRetriesConflicts(t *testing.T) {
 	out, err := store.WriteLogins(ctx, "wxapp", now, now.Add(time.Hour), []models.LoginWrite{
 		{OpenID: "o-1", SessionKeySealed: "k2", TokenHash: "h-1"},
 		{OpenID: "o-2", SessionKeySealed: "k3", TokenHash: "h-2"},
-	}, nil)
+	})
 	if err != nil {
 		t.Fatalf("batch after %d conflicts: %v", len(tidbConflicts), err)
 	}

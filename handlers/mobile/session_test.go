@@ -16,11 +16,7 @@ import (
 )
 
 func TestTokenTransports(t *testing.T) {
-	modelstest.ForEachDriver(t, func(t *testing.T, driver string) { tokenTransports(t, driver) })
-}
-
-func tokenTransports(t *testing.T, driver string) {
-	app := webtest.Start(t, webtest.Options{Driver: driver})
+	app := webtest.Start(t, webtest.Options{})
 	app.CreateAccount(t, "leo", "leo-password", "user")
 	token := app.BindNew(t, "leo-phone", "leo", "leo-password")
 	for _, s := range []scenario{
