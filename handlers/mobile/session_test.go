@@ -16,7 +16,11 @@ import (
 )
 
 func TestTokenTransports(t *testing.T) {
-	app := webtest.Start(t, webtest.Options{})
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) { tokenTransports(t, driver) })
+}
+
+func tokenTransports(t *testing.T, driver string) {
+	app := webtest.Start(t, webtest.Options{Driver: driver})
 	app.CreateAccount(t, "leo", "leo-password", "user")
 	token := app.BindNew(t, "leo-phone", "leo", "leo-password")
 	for _, s := range []scenario{
