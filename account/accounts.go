@@ -332,7 +332,8 @@ type AccountDetail struct {
 	Identity     *Identity // the WeChat user bound to it; nil when not bound
 	ActiveTokens int64     // live mini-program logins
 	Menus        []MenuNode
-	Audit        []AuditEntry // the newest entries about the account and its WeChat user
+	Audit        []AuditEntry      // the newest entries about the account and its WeChat user
+	LastLogin    *LastConsoleLogin // the last console login; nil when none
 }
 
 // recentAuditOfAccount is how many audit entries AccountDetail shows.
@@ -363,6 +364,9 @@ func (s *Service) AccountDetail(ctx context.Context, id uint64, viewer Account) 
 		return d, err
 	}
 	if d.Menus, err = s.MenuTree(ctx, id); err != nil {
+		return d, err
+	}
+	if d.LastLogin, err = s.lastConsoleLogin(ctx, id); err != nil {
 		return d, err
 	}
 	entries, err := s.store.AuditEntriesOfTargets(ctx, targets, recentAuditOfAccount)

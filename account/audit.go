@@ -28,6 +28,11 @@ const (
 	ActionMenuDelete         = "menu_delete"
 	ActionMenuReorder        = "menu_reorder"
 	ActionMenusAssign        = "menus_assign"
+	ActionScanLoginScan      = "scan_login_scan"    // a phone scanned a console login code
+	ActionScanLoginConfirm   = "scan_login_confirm" // the phone let the browser in
+	ActionScanLoginCancel    = "scan_login_cancel"  // the phone turned the browser away
+	ActionScanLoginRefused   = "scan_login_refused" // a phone's scan or answer was refused
+	ActionConsolePolicy      = "console_policy"     // an admin changed how the console may be logged into
 )
 
 // AuditActions is every action the rules record, in the order a filter lists them.
@@ -36,6 +41,7 @@ var AuditActions = []string{
 	ActionConsoleLogin, ActionConsoleLoginFailed, ActionConsoleLogout,
 	ActionAccountCreate, ActionAccountUpdate, ActionPasswordReset,
 	ActionMenuCreate, ActionMenuUpdate, ActionMenuDelete, ActionMenuReorder, ActionMenusAssign,
+	ActionScanLoginScan, ActionScanLoginConfirm, ActionScanLoginCancel, ActionScanLoginRefused, ActionConsolePolicy,
 }
 
 // Detail is what an audit entry records about its action, as data: the ids it touched and the

@@ -1,6 +1,7 @@
 package account
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -211,7 +212,8 @@ func userInfo(acct models.Account, ident models.WechatIdentity) UserInfo {
 
 // ConsoleLogin checks a console login. Role user and disabled accounts are refused exactly like
 // a wrong password; failures are audited with their real reason and, past the limits of
-// passwordLockout, refused or slowed before the password is even checked.
+// passwordLockout, refused or slowed before the password is even checked. While the policy
+// requires scan login (ConsolePolicy), only the break-glass admin's password is checked.
 func (s *Service) ConsoleLogin(ctx context.Context, username, password, ip string) (Account, error) {
 	username = strings.TrimSpace(username)
 	if username == "" || password == "" {
@@ -220,6 +222,14 @@ func (s *Service) ConsoleLogin(ctx context.Context, username, password, ip strin
 	if tooLongForUsername(username) || len(password) > MaxPasswordLen {
 		return Account{}, ErrWrongCredentials
 	}
+	// While scan login is required only the break-glass admin's password is checked at all:
+	// everyone else gets the same answer, which tells a guesser nothing about the account or
+	// the password, and spends no lockout budget of the break-glass admin's address.
+	if s.breakGlass == "" || username != s.breakGlass {
+		if p, err := s.ConsolePolicy(ctx); err != nil || p.ScanLoginRequired {
+			return Account{}, cmp.Or(err, ErrScanLoginRequired)
+		}
+	}
 	if err := s.passwordLockout(ctx, username, ip); err != nil {
 		return Account{}, err
 	}
@@ -227,6 +237,9 @@ func (s *Service) ConsoleLogin(ctx context.Context, username, password, ip strin
 	acct := accountOf(row)
 	if err == nil && !acct.MayUseConsole() {
 		err = ErrNoConsoleAccess
+	}
+	if err == nil {
+		err = s.passwordAllowed(ctx, acct)
 	}
 	if err != nil {
 		if reason := consoleLoginRefusal(err); reason != "" {
@@ -237,7 +250,7 @@ func (s *Service) ConsoleLogin(ctx context.Context, username, password, ip strin
 		}
 		return Account{}, err
 	}
-	s.audit(ctx, s.store, Actor{AccountID: &acct.ID, Name: acct.Username, IP: ip}, ActionConsoleLogin, AccountTarget(acct.ID), nil)
+	s.audit(ctx, s.store, Actor{AccountID: &acct.ID, Name: acct.Username, IP: ip}, ActionConsoleLogin, AccountTarget(acct.ID), Detail{"Method": LoginMethodPassword})
 	return acct, nil
 }
 
@@ -251,6 +264,8 @@ func consoleLoginRefusal(err error) string {
 		return "account_disabled"
 	case errors.Is(err, ErrNoConsoleAccess):
 		return "no_console_access"
+	case errors.Is(err, ErrScanLoginRequired):
+		return "scan_login_required"
 	}
 	return ""
 }

@@ -55,6 +55,14 @@ type Config struct {
 	// AvatarHosts are the hosts (besides this server) an avatar URL may point at; nil means
 	// DefaultAvatarHosts, empty none.
 	AvatarHosts []string
+	// ScanLoginPage is the mini-program page a scan login code opens; default
+	// DefaultScanLoginPage. ScanLoginEnvVersion is the version it opens: release (default),
+	// trial or develop.
+	ScanLoginPage       string
+	ScanLoginEnvVersion string
+	// BreakGlassAdmin is the username of an admin who may still log in with a password when
+	// the console requires scan login (so a lost phone or a WeChat outage locks nobody out).
+	BreakGlassAdmin string
 }
 
 // Service applies the rules. Its only mutable state is the avatar decode slots, the cache of
@@ -78,6 +86,9 @@ type Service struct {
 	decodeWait      time.Duration
 	publicURL       string   // without a trailing slash
 	avatarHosts     []string // lower case
+	scanPage        string
+	scanEnvVersion  string
+	breakGlass      string
 	// dummyHash is compared against when a username does not exist, so that a wrong username
 	// takes as long as a wrong password. Made on first use: commands that never log in skip it.
 	dummyHash func() []byte
@@ -98,6 +109,13 @@ func New(cfg Config) (*Service, error) {
 		cost: cfg.PasswordCost, watermarkWindow: cfg.WatermarkWindow,
 		decodes:    make(chan struct{}, cmp.Or(max(cfg.AvatarDecodes, 0), defaultAvatarDecodes())),
 		decodeWait: cmp.Or(max(cfg.AvatarDecodeWait, 0), AvatarDecodeWait),
+		scanPage:   cmp.Or(cfg.ScanLoginPage, DefaultScanLoginPage), scanEnvVersion: cfg.ScanLoginEnvVersion,
+		breakGlass: cfg.BreakGlassAdmin,
+	}
+	switch cfg.ScanLoginEnvVersion {
+	case "", "release", "trial", "develop":
+	default:
+		return nil, fmt.Errorf("account: scan login env version %q is not release, trial or develop", cfg.ScanLoginEnvVersion)
 	}
 	if s.publicURL = strings.TrimRight(cfg.PublicURL, "/"); s.publicURL != "" {
 		if u, err := url.Parse(s.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

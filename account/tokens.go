@@ -152,14 +152,17 @@ func (s *Service) Logout(ctx context.Context, p Principal) error {
 	return s.store.RevokeLoginToken(ctx, p.TokenID, s.clock())
 }
 
-// Prune forgets tokens that ended over a month ago, tickets past their expiry and expired
-// console sessions.
+// Prune forgets tokens that ended over a month ago, tickets past their expiry, expired console
+// sessions and scan login requests an hour past theirs.
 func (s *Service) Prune(ctx context.Context) error {
 	now := s.clock()
 	if _, err := s.store.PruneSpentBindTickets(ctx, now); err != nil {
 		return err
 	}
 	if _, err := s.store.PruneConsoleSessions(ctx, now); err != nil {
+		return err
+	}
+	if _, err := s.store.PruneScanLogins(ctx, now.Add(-time.Hour)); err != nil {
 		return err
 	}
 	_, err := s.store.PruneLoginTokens(ctx, now.Add(-30*24*time.Hour))

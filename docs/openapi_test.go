@@ -236,6 +236,7 @@ func TestOpenAPIMatchesRealResponses(t *testing.T) {
 		seen := map[string]map[int]bool{}
 		loginAPI(t, driver, seen)
 		userDataAPI(t, driver, seen)
+		consoleLoginAPI(t, driver, seen)
 		outage(t, driver, seen)
 		checkCoverage(t, seen)
 	})
@@ -394,6 +395,65 @@ func userDataAPI(t *testing.T, driver string, seen map[string]map[int]bool) {
 		}
 		c.do(exchange{name: "avatar that is not an image", method: "POST", path: "/mobileApi/user/avatar", token: token, body: textBody, contentType: textType, wantStatus: status})
 	})
+}
+
+// consoleLoginAPI drives scan login's three phone calls against requests a console browser
+// opened, through every refusal the spec names.
+func consoleLoginAPI(t *testing.T, driver string, seen map[string]map[int]bool) {
+	app := webtest.Start(t, webtest.Options{Driver: driver})
+	c := newChecker(t, app, seen)
+	app.CreateAccount(t, "stella", "correct-horse", "staff")
+	app.CreateAccount(t, "uma", "correct-horse", "user")
+	app.CreateAccount(t, "sam", "correct-horse", "staff")
+	staff := app.BindNew(t, "stella-phone", "stella", "correct-horse")
+	user := app.BindNew(t, "uma-phone", "uma", "correct-horse")
+	other := app.BindNew(t, "sam-phone", "sam", "correct-horse")
+	scene := func() string {
+		r := app.Do(t, http.MethodGet, "/admin/login/scan", nil, "User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36")
+		for _, ck := range r.Header.Values("Set-Cookie") {
+			if name, _, ok := strings.Cut(ck, "="); ok && strings.HasPrefix(name, "wxbind_scan_") {
+				return strings.TrimPrefix(name, "wxbind_scan_")
+			}
+		}
+		t.Fatalf("the scan tab opened no request: %d %s", r.Status, r.Raw)
+		return ""
+	}
+	body := func(s string) map[string]any { return map[string]any{"scene": s} }
+	const scan, confirm, cancel = "/mobileApi/consoleLogin/scan", "/mobileApi/consoleLogin/confirm", "/mobileApi/consoleLogin/cancel"
+
+	s1 := scene()
+	c.do(exchange{name: "scan without a token", method: "POST", path: scan, body: body(s1), wantStatus: 401, invalidRequest: true})
+	c.do(exchange{name: "scan without a scene", method: "POST", path: scan, token: staff, body: map[string]any{}, wantStatus: 400, wantReason: "invalid_scene", invalidRequest: true})
+	c.do(exchange{name: "scan as text", method: "POST", path: scan, token: staff, body: "scene=x", contentType: "text/plain", wantStatus: 415, invalidRequest: true})
+	c.do(exchange{name: "scan with a huge body", method: "POST", path: scan, token: staff, body: map[string]any{"scene": strings.Repeat("x", 100<<10)}, wantStatus: 413, invalidRequest: true})
+	c.do(exchange{name: "scan an unknown scene", method: "POST", path: scan, token: staff, body: body("NOSUCHSCENE"), wantStatus: 404, wantReason: "scan_login_not_found"})
+	c.do(exchange{name: "scan as a user account", method: "POST", path: scan, token: user, body: body(s1), wantStatus: 403, wantReason: "no_console_access"})
+	c.do(exchange{name: "confirm before scan", method: "POST", path: confirm, token: staff, body: body(s1), wantStatus: 409, wantReason: "scan_login_not_scanned"})
+	got := c.do(exchange{name: "scan", method: "POST", path: scan, token: staff, body: body(s1), wantStatus: 200})
+	if got["browser"] != "Chrome" || got["os"] != "Windows" || got["ip"] != "127.0.0.1" {
+		t.Fatalf("scan: want Chrome · Windows from 127.0.0.1, got %v", got)
+	}
+	c.do(exchange{name: "scan from a second phone", method: "POST", path: scan, token: other, body: body(s1), wantStatus: 409, wantReason: "scan_login_taken"})
+	c.do(exchange{name: "cancel from a second phone", method: "POST", path: cancel, token: other, body: body(s1), wantStatus: 409, wantReason: "scan_login_taken"})
+	c.do(exchange{name: "confirm as a user account", method: "POST", path: confirm, token: user, body: body(s1), wantStatus: 403, wantReason: "no_console_access"})
+	c.do(exchange{name: "confirm", method: "POST", path: confirm, token: staff, body: body(s1), wantStatus: 200})
+	c.do(exchange{name: "confirm twice", method: "POST", path: confirm, token: staff, body: body(s1), wantStatus: 409, wantReason: "scan_login_used"})
+	c.do(exchange{name: "cancel after confirming", method: "POST", path: cancel, token: staff, body: body(s1), wantStatus: 409, wantReason: "scan_login_used"})
+	c.do(exchange{name: "confirm an unknown scene", method: "POST", path: confirm, token: staff, body: body("NOSUCHSCENE"), wantStatus: 404, wantReason: "scan_login_not_found"})
+	c.do(exchange{name: "cancel an unknown scene", method: "POST", path: cancel, token: staff, body: body("NOSUCHSCENE"), wantStatus: 404, wantReason: "scan_login_not_found"})
+
+	s2 := scene()
+	c.do(exchange{name: "scan a second request", method: "POST", path: scan, token: staff, body: body(s2), wantStatus: 200})
+	c.do(exchange{name: "cancel", method: "POST", path: cancel, token: staff, body: body(s2), wantStatus: 200})
+	c.do(exchange{name: "scan a cancelled request", method: "POST", path: scan, token: staff, body: body(s2), wantStatus: 409, wantReason: "scan_login_used"})
+
+	s3 := scene()
+	if err := app.DB.Gorm.Exec("UPDATE scan_logins SET expires_at = ? WHERE scene = ?", time.Now().Add(-time.Second).UTC(), s3).Error; err != nil {
+		t.Fatal(err)
+	}
+	c.do(exchange{name: "scan an expired request", method: "POST", path: scan, token: staff, body: body(s3), wantStatus: 410, wantReason: "scan_login_expired"})
+	c.do(exchange{name: "confirm an expired request", method: "POST", path: confirm, token: staff, body: body(s3), wantStatus: 410, wantReason: "scan_login_expired"})
+	c.do(exchange{name: "cancel an expired request", method: "POST", path: cancel, token: staff, body: body(s3), wantStatus: 410, wantReason: "scan_login_expired"})
 }
 
 // outage closes the database under a running server: every endpoint must answer the

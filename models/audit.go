@@ -103,3 +103,10 @@ func (s *Store) CountLoginFailures(ctx context.Context, actions []string, since 
 		ip, actions, since, caps.FromAddress).Scan(&n).Error
 	return n, err
 }
+
+// LatestAuditEntry is the newest entry with action about target; ErrNotFound when none.
+func (s *Store) LatestAuditEntry(ctx context.Context, action, target string) (AuditEntry, error) {
+	var e AuditEntry
+	err := s.db.WithContext(ctx).Where("target = ? AND action = ?", target, action).Order("created_at DESC, id DESC").Take(&e).Error
+	return e, translate(err)
+}

@@ -4,6 +4,7 @@
 package templates
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -145,6 +146,16 @@ type UserView struct {
 	Menus        []MenuItem
 	Audit        []AuditRow
 	Error        string // an edit that was refused, shown by the form
+	// LastConsoleLogin is when the account last logged in to the console and how
+	// (LastConsoleMethod: password or scan); empty when it never did.
+	LastConsoleLogin  string
+	LastConsoleMethod string
+}
+
+// SettingsView is the console's settings page: how staff and admins may log in.
+type SettingsView struct {
+	ScanLoginRequired bool
+	BreakGlassAdmin   string // "" when none is configured
 }
 
 // NewUserView is the create-account form.
@@ -262,4 +273,50 @@ func menuFormAction(id uint64) string {
 		return "/admin/menus"
 	}
 	return "/admin/menus/" + itoa(id)
+}
+
+// ScanLoginView is the login page's scan tab: the request's code and where it stands.
+type ScanLoginView struct {
+	Scene     string
+	Next      string
+	ExpiresAt time.Time
+	Status    ScanLoginStatus
+	Sandbox   bool // WeChat is simulated: the code is a plain QR code the simulator scans
+}
+
+// ScanLoginStatus is the part of the scan tab that polls: waiting, scanned, confirmed,
+// completed, cancelled or expired.
+type ScanLoginStatus struct {
+	Scene     string
+	Next      string
+	State     string
+	ScannedBy string // the scanning account's display name
+	Error     string // a refusal, already in the reader's language
+}
+
+// Polls reports whether the page should keep asking where the request stands.
+func (s ScanLoginStatus) Polls() bool {
+	return s.State == "waiting" || s.State == "scanned" || s.State == "confirmed"
+}
+
+// PollURL is where the status is asked for, and where the confirmed login is completed.
+func (s ScanLoginStatus) PollURL() string { return "/admin/login/scan/" + s.Scene }
+
+// RefreshURL opens a new request for the same destination.
+func (s ScanLoginStatus) RefreshURL() string { return ScanLoginURL(s.Next) }
+
+// ScanLoginURL is the scan tab for a post-login destination.
+func ScanLoginURL(next string) string {
+	if next == "" || next == "/admin/" {
+		return "/admin/login/scan"
+	}
+	return "/admin/login/scan?next=" + url.QueryEscape(next)
+}
+
+// PasswordLoginURL is the password tab for a post-login destination.
+func PasswordLoginURL(next string) string {
+	if next == "" || next == "/admin/" {
+		return "/admin/login"
+	}
+	return "/admin/login?next=" + url.QueryEscape(next)
 }

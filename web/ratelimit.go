@@ -27,6 +27,11 @@ type RateLimits struct {
 	// UserData is per logged-in account, not per address: phone, checkSession and avatar,
 	// each of which may spend the appid's daily WeChat quota.
 	UserData Rate
+	// ScanLogin is the phone's scan, confirm and cancel of a console login, counted both per
+	// address and per account. ScanLoginStart is the console's scan tab opening a request, per
+	// address.
+	ScanLogin      Rate
+	ScanLoginStart Rate
 }
 
 // Rate is a token bucket: PerSecond sustained, Burst at once. Zero PerSecond turns it off.
@@ -41,6 +46,9 @@ var DefaultRateLimits = RateLimits{
 	Bind:         Rate{PerSecond: 1, Burst: 20},
 	ConsoleLogin: Rate{PerSecond: 0.5, Burst: 10},
 	UserData:     Rate{PerSecond: 0.2, Burst: 10},
+	// A login is a scan and a confirm; a few retries fit, a scanner trying scenes does not.
+	ScanLogin:      Rate{PerSecond: 0.2, Burst: 10},
+	ScanLoginStart: Rate{PerSecond: 0.2, Burst: 20},
 }
 
 // keyedLimiter keeps a token bucket per key (a client address, an account), forgetting idle ones.

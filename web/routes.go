@@ -35,6 +35,13 @@ func (s *site) routes() error {
 	authed.POST("/user/phone", userData, m.Phone)
 	authed.GET("/user/checkSession", userData, m.CheckSession)
 	// An image is far larger than any JSON body, so the upload has its own cap.
+	// Scan to log in to the console: the phone's three steps, each limited per address and per account.
+	scanByAddress := limitPerClient("scanLogin", s.limits.ScanLogin, s.deps.SharedLimits, time.Now)
+	scanByAccount := limitPerAccount("scanLogin", s.limits.ScanLogin, s.deps.SharedLimits, time.Now)
+	consoleLogin := api.Group("/consoleLogin", scanByAddress, m.RequireToken(), scanByAccount)
+	consoleLogin.POST("/scan", m.ScanConsoleLogin)
+	consoleLogin.POST("/confirm", m.ConfirmConsoleLogin)
+	consoleLogin.POST("/cancel", m.CancelConsoleLogin)
 	upload := e.Group("/mobileApi", limitBody(mobile.MaxAvatarUploadBytes), requestTimeout(s.deps.RequestTimeout), m.RequireToken())
 	upload.POST("/user/avatar", userData, m.Avatar)
 	e.GET("/avatars/:name", m.ServeAvatar)
@@ -42,7 +49,8 @@ func (s *site) routes() error {
 
 	// The admin console: server-rendered pages; every POST is checked for a cross-site origin.
 	e.GET("/static/:hash/*file", serveStatic)
-	con, err := console.New(s.deps.Accounts, s.sessions, console.Config{Catalog: s.deps.Catalog, Zone: s.deps.ConsoleZone, IdleTimeout: s.deps.ConsoleIdleTimeout})
+	con, err := console.New(s.deps.Accounts, s.sessions, console.Config{Catalog: s.deps.Catalog, Zone: s.deps.ConsoleZone, IdleTimeout: s.deps.ConsoleIdleTimeout,
+		SecureCookies: s.deps.SecureCookies, Sandbox: s.deps.Sandbox})
 	if err != nil {
 		return err
 	}
@@ -58,6 +66,10 @@ func (s *site) routes() error {
 	admin.GET("/login", con.LoginForm)
 	admin.POST("/login", limitPerClient("consoleLogin", s.limits.ConsoleLogin, s.deps.SharedLimits, time.Now), con.Login)
 	admin.POST("/logout", con.Logout)
+	// Scan to log in: each visit of the tab opens a request (limited per address), the page polls it.
+	admin.GET("/login/scan", limitPerClient("scanLoginStart", s.limits.ScanLoginStart, s.deps.SharedLimits, time.Now), con.ScanLoginPage)
+	admin.GET("/login/scan/:scene/code", con.ScanLoginCode)
+	admin.POST("/login/scan/:scene", con.ScanLoginPoll)
 
 	staff := admin.Group("", con.RequireLogin()) // staff and admins: view and unbind
 	staff.GET("/", con.Dashboard)
@@ -76,6 +88,8 @@ func (s *site) routes() error {
 	admins.POST("/users/:id/menus", con.SetUserMenus)
 	admins.GET("/users/menus", con.BulkMenus)       // bulk: the users ticked in the list
 	admins.POST("/users/menus", con.ApplyBulkMenus) // bulk: one menu set for all of them
+	admins.GET("/settings", con.Settings)
+	admins.POST("/settings", con.SaveSettings)
 	admins.GET("/menus", con.Menus)
 	admins.POST("/menus", con.CreateMenu)
 	admins.POST("/menus/:id", con.UpdateMenu)

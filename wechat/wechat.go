@@ -28,6 +28,8 @@ type API interface {
 	// CheckSession asks WeChat whether sessionKey is still the user's current session_key.
 	// An outdated key is (false, nil); an error means WeChat could not tell.
 	CheckSession(ctx context.Context, openid, sessionKey string) (bool, error)
+	// MiniProgramCode draws a mini-program code that opens a page with a scene.
+	MiniProgramCode(ctx context.Context, r CodeRequest) (Image, error)
 }
 
 // Phone is a user's phone number as WeChat gives it.
@@ -70,7 +72,7 @@ func (e *Error) Kind() Kind {
 	switch e.Code {
 	case 40029, 40163:
 		return KindInvalidCode
-	case 45011:
+	case 45011, 45009: // 45009: the daily quota of an API such as getwxacodeunlimit
 		return KindRateLimited
 	case 40226:
 		return KindRiskyUser

@@ -63,6 +63,12 @@ type config struct {
 	// PprofAddr serves net/http/pprof on this loopback address (PPROF_ADDR), for profiling
 	// under load; unset, there is no profiling endpoint.
 	PprofAddr string
+	// BreakGlassAdmin (CONSOLE_BREAK_GLASS_ADMIN) is the admin who may still log in with a
+	// password when the console requires scan login; unset, scan login cannot be required.
+	BreakGlassAdmin string
+	// ScanLoginEnv (WECHAT_SCAN_LOGIN_ENV) is the mini-program version scan login codes open:
+	// release (default), trial or develop.
+	ScanLoginEnv string
 }
 
 // loadConfig reads the environment through getenv. It reads no file and creates nothing.
@@ -150,6 +156,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 			}
 			c.AvatarHosts = append(c.AvatarHosts, h)
 		}
+	}
+	c.BreakGlassAdmin = strings.TrimSpace(getenv("CONSOLE_BREAK_GLASS_ADMIN"))
+	switch c.ScanLoginEnv = strings.TrimSpace(getenv("WECHAT_SCAN_LOGIN_ENV")); c.ScanLoginEnv {
+	case "", "release", "trial", "develop":
+	default:
+		errs = append(errs, fmt.Errorf("WECHAT_SCAN_LOGIN_ENV=%q: use release, trial or develop", c.ScanLoginEnv))
 	}
 	switch v := getenv("CONSOLE_SECURE_COOKIES"); v {
 	case "", "0", "false":

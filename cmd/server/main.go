@@ -178,7 +178,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, console io.Writer)
 		return err
 	}
 	accounts, err := account.New(account.Config{Store: store, WeChat: wx, SecretKey: secret, TokenTTL: cfg.TokenTTL, Logger: log,
-		DataDir: cfg.DataDir, WatermarkWindow: cfg.WatermarkWindow, PublicURL: cfg.publicURL(), AvatarHosts: cfg.AvatarHosts})
+		DataDir: cfg.DataDir, WatermarkWindow: cfg.WatermarkWindow, PublicURL: cfg.publicURL(), AvatarHosts: cfg.AvatarHosts,
+		BreakGlassAdmin: cfg.BreakGlassAdmin, ScanLoginEnvVersion: cfg.ScanLoginEnv})
 	if err != nil {
 		return err
 	}

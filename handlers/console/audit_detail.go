@@ -27,7 +27,7 @@ func auditDetail(tr i18n.Translator, e account.AuditEntry) string {
 	}
 	for field, prefix := range map[string]string{
 		"Role": "console.role.", "OldRole": "console.role.", "Status": "console.status.", "OldStatus": "console.status.",
-		"Reason": "console.error.", "Direction": "console.direction.",
+		"Reason": "console.error.", "Direction": "console.direction.", "Method": "console.login_method.",
 	} {
 		if v, ok := data[field].(string); ok {
 			data[field] = label(tr, prefix, v)

@@ -34,22 +34,25 @@ type answer struct {
 // outOfScope are the routes outside the console, with why this matrix leaves them alone. The
 // simulator's routes exist only in sandbox mode, so the server under test does not have them.
 var outOfScope = map[string]string{
-	"GET /healthz":                     "public probe",
-	"GET /readyz":                      "public probe",
-	"GET /":                            "public redirect to the console",
-	"GET /docs/openapi.yaml":           "public API description",
-	"GET /static/:hash/*file":          "public assets",
-	"GET /avatars/:name":               "public avatars",
-	"HEAD /avatars/:name":              "public avatars",
-	"GET /mobileApi/user/checkBind":    "mini-program API: WeChat code, tested in handlers/mobile",
-	"POST /mobileApi/user/bind":        "mini-program API: bind ticket, tested in handlers/mobile",
-	"GET /mobileApi/user/info":         "mini-program API: token, tested in handlers/mobile",
-	"POST /mobileApi/user/profile":     "mini-program API: token, tested in handlers/mobile",
-	"POST /mobileApi/user/logout":      "mini-program API: token, tested in handlers/mobile",
-	"POST /mobileApi/user/unbind":      "mini-program API: token, tested in handlers/mobile",
-	"POST /mobileApi/user/phone":       "mini-program API: token, tested in handlers/mobile",
-	"GET /mobileApi/user/checkSession": "mini-program API: token, tested in handlers/mobile",
-	"POST /mobileApi/user/avatar":      "mini-program API: token, tested in handlers/mobile",
+	"GET /healthz":                         "public probe",
+	"GET /readyz":                          "public probe",
+	"GET /":                                "public redirect to the console",
+	"GET /docs/openapi.yaml":               "public API description",
+	"GET /static/:hash/*file":              "public assets",
+	"GET /avatars/:name":                   "public avatars",
+	"HEAD /avatars/:name":                  "public avatars",
+	"GET /mobileApi/user/checkBind":        "mini-program API: WeChat code, tested in handlers/mobile",
+	"POST /mobileApi/user/bind":            "mini-program API: bind ticket, tested in handlers/mobile",
+	"GET /mobileApi/user/info":             "mini-program API: token, tested in handlers/mobile",
+	"POST /mobileApi/user/profile":         "mini-program API: token, tested in handlers/mobile",
+	"POST /mobileApi/user/logout":          "mini-program API: token, tested in handlers/mobile",
+	"POST /mobileApi/user/unbind":          "mini-program API: token, tested in handlers/mobile",
+	"POST /mobileApi/user/phone":           "mini-program API: token, tested in handlers/mobile",
+	"GET /mobileApi/user/checkSession":     "mini-program API: token, tested in handlers/mobile",
+	"POST /mobileApi/user/avatar":          "mini-program API: token, tested in handlers/mobile",
+	"POST /mobileApi/consoleLogin/scan":    "mini-program API: token, tested in scanlogin_test.go and docs",
+	"POST /mobileApi/consoleLogin/confirm": "mini-program API: token, tested in scanlogin_test.go and docs",
+	"POST /mobileApi/consoleLogin/cancel":  "mini-program API: token, tested in scanlogin_test.go and docs",
 }
 
 // TestAuthorizationMatrix sends every console route as anonymous, user, staff and admin and
@@ -94,11 +97,18 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{"POST", "/admin/menus/:id", "/admin/menus/" + mid, url.Values{"name": {"Orders"}, "code": {"orders"}, "visible": {"1"}}, true, nil},
 			{"POST", "/admin/menus/:id/move", "/admin/menus/" + mid + "/move", url.Values{"direction": {"up"}}, true, nil},
 			{"POST", "/admin/menus/:id/delete", "/admin/menus/999999/delete", url.Values{}, true, nil},
+			{"GET", "/admin/settings", "/admin/settings", nil, true, nil},
+			{"POST", "/admin/settings", "/admin/settings", url.Values{}, true, nil},
 			// Open to all: the form sends a logged-in browser on, and an account of role user
 			// cannot log in, whoever asks (its right password answers like a wrong one).
 			{method: "GET", pattern: "/admin/login", path: "/admin/login", open: []answer{{http.StatusOK, ""}, toDashboard, toDashboard, toDashboard}},
 			{method: "POST", pattern: "/admin/login", path: "/admin/login", form: url.Values{"username": {"plain"}, "password": {"plain-password"}},
 				open: []answer{{http.StatusUnauthorized, ""}, {http.StatusUnauthorized, ""}, {http.StatusUnauthorized, ""}, {http.StatusUnauthorized, ""}}},
+			// The scan tab opens a request for anyone not logged in; a request's code and status
+			// answer only the browser holding its cookie (none here: 404 for an unknown scene).
+			{method: "GET", pattern: "/admin/login/scan", path: "/admin/login/scan", open: []answer{{http.StatusOK, ""}, toDashboard, toDashboard, toDashboard}},
+			{method: "GET", pattern: "/admin/login/scan/:scene/code", path: "/admin/login/scan/NOSUCHSCENE/code", open: []answer{{http.StatusNotFound, ""}, {http.StatusNotFound, ""}, {http.StatusNotFound, ""}, {http.StatusNotFound, ""}}},
+			{method: "POST", pattern: "/admin/login/scan/:scene", path: "/admin/login/scan/NOSUCHSCENE", form: url.Values{}, open: []answer{{http.StatusNotFound, ""}, {http.StatusNotFound, ""}, {http.StatusNotFound, ""}, {http.StatusNotFound, ""}}},
 			{method: "POST", pattern: "/admin/lang", path: "/admin/lang", form: url.Values{"lang": {"zh-CN"}, "next": {"/admin/"}}, open: []answer{toDashboard, toDashboard, toDashboard, toDashboard}},
 			// Last: it ends every browser's session.
 			{method: "POST", pattern: "/admin/logout", path: "/admin/logout", form: url.Values{}, open: []answer{toLogin, toLogin, toLogin, toLogin}},

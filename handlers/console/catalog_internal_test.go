@@ -135,6 +135,15 @@ func TestAuditDetailInBothLanguages(t *testing.T) {
 		{account.ActionMenusAssign, `{"Username":"dave","MenuIDs":[1,2],"Menus":["首页","订单"]}`, "dave 的菜单设为：首页、订单", "dave's menus set to 首页, 订单"},
 		{account.ActionMenusAssign, `{"Username":"dave","MenuIDs":[1],"Menus":["A"],"MenusMore":2}`, "dave 的菜单设为：A、等，另有 2 项", "dave's menus set to A, and 2 more"},
 		{account.ActionMenusAssign, `{"Username":"dave","MenuIDs":[],"Menus":[]}`, "清空了 dave 的菜单", "all of dave's menus removed"},
+		{account.ActionConsoleLogin, `{"Method":"password"}`, "密码登录", "by password"},
+		{account.ActionConsoleLogin, `{"Method":"scan","Scene":"K7Q","Browser":"Chrome","OS":"Windows","PhoneIP":"10.0.0.2"}`, "扫码登录，Chrome · Windows", "by scan in Chrome · Windows"},
+		{account.ActionConsoleLoginFailed, `{"Username":"sam","Reason":"scan_login_required"}`, "尝试账号 sam：管理后台要求扫码登录：请切换到“扫码登录”，用绑定的微信扫码。", "tried sam: The console requires scan login: switch to “Scan to log in” and scan with your bound WeChat."},
+		{account.ActionScanLoginScan, `{"Scene":"K7Q","Browser":"Chrome","OS":"Windows","BrowserIP":"203.0.113.7"}`, "扫描了 Chrome · Windows（203.0.113.7）的登录码", "scanned the code of Chrome · Windows (203.0.113.7)"},
+		{account.ActionScanLoginConfirm, `{"Scene":"K7Q","Browser":"Edge","OS":"macOS","BrowserIP":"203.0.113.7"}`, "允许 Edge · macOS（203.0.113.7）登录", "let Edge · macOS (203.0.113.7) in"},
+		{account.ActionScanLoginCancel, `{"Scene":"K7Q","Browser":"Firefox","OS":"Linux","BrowserIP":"203.0.113.7"}`, "拒绝 Firefox · Linux（203.0.113.7）登录", "turned Firefox · Linux (203.0.113.7) away"},
+		{account.ActionScanLoginRefused, `{"Scene":"K7Q","Browser":"Chrome","OS":"Windows","BrowserIP":"203.0.113.7","Reason":"scan_login_taken"}`, "Chrome · Windows（203.0.113.7）：此二维码已被其他手机扫描。", "Chrome · Windows (203.0.113.7): Another phone has scanned this code."},
+		{account.ActionConsolePolicy, `{"ScanLoginRequired":true}`, "要求扫码登录", "scan login required"},
+		{account.ActionConsolePolicy, `{"ScanLoginRequired":false}`, "允许密码登录", "password login allowed"},
 		{"some_future_action", `{"X":1}`, `{"X":1}`, `{"X":1}`},
 	} {
 		e := account.AuditEntry{Action: tc.action, Detail: data(tc.detail)}

@@ -58,6 +58,10 @@ type Config struct {
 	Zone    *time.Location // nil: DefaultZone
 	// IdleTimeout ends a session after this long without a request; default IdleTimeout.
 	IdleTimeout time.Duration
+	// SecureCookies marks the scan login cookie Secure (it is anyway on a TLS request).
+	SecureCookies bool
+	// Sandbox says WeChat is simulated: the scan tab points at the browser simulator.
+	Sandbox bool
 }
 
 // Handler serves the console.
@@ -68,6 +72,8 @@ type Handler struct {
 	cat      *i18n.Catalog
 	zone     *time.Location
 	idle     time.Duration
+	secure   bool
+	sandbox  bool
 }
 
 // New builds the console over the rules, the session manager and its catalog and time zone.
@@ -89,7 +95,8 @@ func New(accounts *account.Service, sessions *scs.SessionManager, cfg Config) (*
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = IdleTimeout
 	}
-	return &Handler{accounts: accounts, sessions: sessions, dash: &dashboardCache{}, cat: cfg.Catalog, zone: cfg.Zone, idle: cfg.IdleTimeout}, nil
+	return &Handler{accounts: accounts, sessions: sessions, dash: &dashboardCache{}, cat: cfg.Catalog, zone: cfg.Zone, idle: cfg.IdleTimeout,
+		secure: cfg.SecureCookies, sandbox: cfg.Sandbox}, nil
 }
 
 // Language picks each console request's language — the one chosen with the layout's switch and
@@ -357,6 +364,14 @@ var refusals = []struct {
 	{account.ErrWrongCredentials, "console.error.wrong_credentials"},
 	{account.ErrAccountDisabled, "console.error.account_disabled"},
 	{account.ErrUsernameTaken, "console.error.username_taken"},
+	{account.ErrScanLoginRequired, "console.error.scan_login_required"},
+	{account.ErrScanLoginExpired, "console.error.scan_login_expired"},
+	{account.ErrScanLoginUsed, "console.error.scan_login_used"},
+	{account.ErrScanLoginTaken, "console.error.scan_login_taken"},
+	{account.ErrScanLoginNotScanned, "console.error.scan_login_not_scanned"},
+	{account.ErrScanLoginNotFound, "console.error.scan_login_not_found"},
+	{account.ErrScanLoginOtherBrowser, "console.error.scan_login_other_browser"},
+	{account.ErrBreakGlassUnset, "console.error.break_glass_unset"},
 }
 
 // refusalKey is the catalog message of a refusal, or "" for an error that is not one.

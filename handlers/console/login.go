@@ -36,6 +36,8 @@ func (h *Handler) Login(c *gin.Context) {
 		case errors.Is(err, account.ErrLoginThrottled):
 			status = http.StatusTooManyRequests
 			c.Header("Retry-After", strconv.Itoa(int(account.LockoutRetryAfter().Seconds())))
+		case errors.Is(err, account.ErrScanLoginRequired):
+			status = http.StatusForbidden
 		case errors.Is(err, account.ErrInvalidInput):
 			status = http.StatusBadRequest
 		case !refused(err):
@@ -45,15 +47,24 @@ func (h *Handler) Login(c *gin.Context) {
 		h.render(c, status, templates.LoginPage(h.page(c, "console.login.title", ""), templates.LoginView{Username: username, Error: h.message(c, err), Next: next}))
 		return
 	}
-	ctx := c.Request.Context()
-	if err := h.sessions.RenewToken(ctx); err != nil {
+	if err := h.openSession(c, acct); err != nil {
 		h.fail(c, err)
 		return
+	}
+	c.Redirect(http.StatusSeeOther, next)
+}
+
+// openSession makes the request's console session acct's, under a fresh token, so a token
+// planted before login is worth nothing after it. Password and scan login both open it here.
+func (h *Handler) openSession(c *gin.Context, acct account.Account) error {
+	ctx := c.Request.Context()
+	if err := h.sessions.RenewToken(ctx); err != nil {
+		return err
 	}
 	h.sessions.Put(ctx, sessionAccountID, acct.ID)
 	h.sessions.Put(ctx, sessionStamp, acct.CredentialStamp())
 	h.sessions.Put(ctx, sessionSeen, time.Now().UnixMilli())
-	c.Redirect(http.StatusSeeOther, next)
+	return nil
 }
 
 // Logout ends the console session.

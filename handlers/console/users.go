@@ -76,6 +76,9 @@ func (h *Handler) userView(c *gin.Context, id uint64) (templates.UserView, error
 	loc := h.locale(c)
 	v := templates.UserView{ID: d.ID, Username: d.Username, Name: d.Name, Role: d.Role, Status: d.Status, CreatedAt: loc.Time(&d.CreatedAt),
 		Phone: d.Phone, ActiveTokens: d.ActiveTokens, Menus: menuItems(d.Menus), Audit: h.auditRows(c, d.Audit)}
+	if l := d.LastLogin; l != nil {
+		v.LastConsoleMethod, v.LastConsoleLogin = l.Method, loc.Time(&l.Entry.CreatedAt)
+	}
 	if ident := d.Identity; ident != nil {
 		v.Bound, v.IdentityID = true, ident.ID
 		v.Nickname, v.AvatarURL, v.MaskedOpenID = ident.Nickname, ident.AvatarURL, MaskOpenID(ident.OpenID)

@@ -57,6 +57,14 @@ var failures = []failure{
 	{context.DeadlineExceeded, http.StatusServiceUnavailable, CodeFailed, "server_busy", ""},
 	{context.Canceled, http.StatusServiceUnavailable, CodeFailed, "server_busy", ""},
 
+	// Scan to log in to the console.
+	{account.ErrNoConsoleAccess, http.StatusForbidden, CodeFailed, "no_console_access", ""},
+	{account.ErrScanLoginNotFound, http.StatusNotFound, CodeFailed, "scan_login_not_found", ""},
+	{account.ErrScanLoginExpired, http.StatusGone, CodeFailed, "scan_login_expired", ""},
+	{account.ErrScanLoginUsed, http.StatusConflict, CodeFailed, "scan_login_used", ""},
+	{account.ErrScanLoginTaken, http.StatusConflict, CodeFailed, "scan_login_taken", ""},
+	{account.ErrScanLoginNotScanned, http.StatusConflict, CodeFailed, "scan_login_not_scanned", ""},
+
 	// WeChat user data.
 	{account.ErrSessionKeyMissing, http.StatusBadRequest, CodeFailed, "session_expired", ""},
 	{account.ErrOpenDataInvalid, http.StatusBadRequest, CodeFailed, "decrypt_failed", ""},

@@ -81,6 +81,8 @@ type Options struct {
 	ConsoleZone *time.Location
 	// ConsoleIdleTimeout ends console sessions sooner, for tests of it.
 	ConsoleIdleTimeout time.Duration
+	// BreakGlassAdmin may log in with a password while scan login is required.
+	BreakGlassAdmin string
 }
 
 func (o Options) rateLimits() *web.RateLimits {
@@ -131,7 +133,7 @@ func Start(t testing.TB, opt Options) *App {
 		TokenTTL: opt.TokenTTL, TicketTTL: opt.TicketTTL, Now: opt.Now,
 		PasswordCost: bcrypt.MinCost, DataDir: dataDir, WatermarkWindow: opt.WatermarkWindow,
 		AvatarDecodes: opt.AvatarDecodes, AvatarDecodeWait: opt.AvatarDecodeWait,
-		PublicURL: opt.PublicURL, AvatarHosts: opt.AvatarHosts,
+		PublicURL: opt.PublicURL, AvatarHosts: opt.AvatarHosts, BreakGlassAdmin: opt.BreakGlassAdmin,
 	})
 	if err != nil {
 		t.Fatal(err)

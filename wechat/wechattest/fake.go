@@ -11,8 +11,8 @@
 //
 // Any other code answers 40029 (invalid code). A wrong appid or secret answers 40013/40125.
 //
-// It also serves cgi-bin/stable_token, wxa/business/getuserphonenumber and wxa/checksession;
-// see userdata.go.
+// It also serves cgi-bin/stable_token, wxa/business/getuserphonenumber and wxa/checksession
+// (see userdata.go), and wxa/getwxacodeunlimit (see wxacode.go).
 package wechattest
 
 import (
@@ -42,6 +42,7 @@ type Fake struct {
 	spent map[string]bool
 
 	userData // access tokens, phone codes, sessions and injected replies
+	codes    wxaCodes
 }
 
 // Start runs a fake WeChat until t ends.
@@ -52,6 +53,7 @@ func Start(t testing.TB) *Fake {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /sns/jscode2session", f.jscode2session)
 	f.routeUserData(mux)
+	mux.HandleFunc("POST "+PathWxaCode, f.wxaCode)
 	f.Server = httptest.NewServer(mux)
 	t.Cleanup(f.Server.Close)
 	return f

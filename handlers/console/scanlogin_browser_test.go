@@ -1,0 +1,89 @@
+package console_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"wxbind/account"
+	"wxbind/models"
+	"wxbind/models/modelstest"
+	"wxbind/web/webtest"
+)
+
+// TestScanLoginInBrowser: a real browser opens the login page, switches to the scan tab, shows
+// the mini-program code the fake WeChat drew, and — while a bound staff member's phone scans and
+// confirms through the mobile API — follows each state by itself until it lands on the
+// dashboard, without a password typed.
+func TestScanLoginInBrowser(t *testing.T) {
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		ctx := chromium(t)
+		app := webtest.Start(t, webtest.Options{Driver: driver})
+		app.CreateAccount(t, "stella", "correct-horse", account.RoleStaff)
+		ph := phone{t, app, app.BindNew(t, "stella-phone", "stella", "correct-horse")}
+
+		must := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+			t.Helper()
+			if err := chromedp.Do(ctx, actions...); err != nil {
+				t.Fatalf("%s: %v", step, err)
+			}
+		}
+		eval := func(expr string) string {
+			t.Helper()
+			s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+			if err != nil {
+				t.Fatalf("%s: %v", expr, err)
+			}
+			return s
+		}
+		waitFor := func(what, expr string) {
+			t.Helper()
+			deadline := time.Now().Add(15 * time.Second)
+			for {
+				ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+				if err == nil && ok {
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("waiting for %s: %v\n%s", what, err, eval(`document.body ? document.body.innerText : ""`))
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+		stateIs := func(state string) string {
+			return `(() => { const el = document.querySelector('[data-testid="scan-status"]'); return !!el && el.dataset.state === ` + strconv.Quote(state) + `; })()`
+		}
+
+		must("open the login page", chromedp.Navigate(app.URL+"/admin/users"), chromedp.WaitVisible(byTestID("login-form")))
+		must("switch to the scan tab", chromedp.Click(byTestID("tab-scan")), chromedp.WaitVisible(byTestID("scan-scene")))
+		scene := strings.TrimSpace(eval(`document.querySelector('[data-testid="scan-scene"]').textContent`))
+		if !account.ValidScene(scene) {
+			t.Fatalf("the page shows scene %q", scene)
+		}
+		waitFor("the mini-program code to load", `(() => { const img = document.querySelector('[data-testid="scan-code"]'); return img.complete && img.naturalWidth >= 280; })()`)
+		if got := eval(`document.cookie`); strings.Contains(got, "wxbind_scan_") {
+			t.Fatalf("the request's secret is readable by scripts: %q", got)
+		}
+		waitFor("waiting", stateIs(account.ScanWaiting))
+
+		if r := ph.call("scan", scene); r.Status != 200 || r.String("browser") != "Chrome" || r.String("os") != "Linux" {
+			t.Fatalf("scan: %d %s", r.Status, r.Raw)
+		}
+		waitFor("the page to show the scan", stateIs(account.ScanScanned))
+		if got := eval(`document.querySelector('[data-testid="scan-state-text"]').textContent`); !strings.Contains(got, "Name of stella") {
+			t.Fatalf("scanned state says %q", got)
+		}
+		takeScreenshot(t, ctx, "console-scan-login.png", driver == models.DriverSQLite)
+
+		if r := ph.call("confirm", scene); r.Status != 200 {
+			t.Fatalf("confirm: %d %s", r.Status, r.Raw)
+		}
+		waitFor("the browser to land on the page it asked for", `location.pathname === "/admin/users" && !!document.querySelector('[data-testid="nav-users"]')`)
+		if got := eval(`document.querySelector('[data-testid="logout"]').textContent`); !strings.Contains(got, "stella") {
+			t.Fatalf("logged in as %q", got)
+		}
+	})
+}

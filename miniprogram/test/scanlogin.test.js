@@ -1,0 +1,111 @@
+// Scan to log in to the console, on the rendered scan-login page: a browser opens a login
+// request on the console's scan tab; the phone, opened on the page with the request's scene,
+// asks "在 Chrome · Windows 登录管理后台？", and its answer is what the browser gets.
+'use strict';
+
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const { launch, server, uniqueName } = require('./miniapp');
+
+const CHROME_ON_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+// consoleScanTab opens the console's scan tab as Chrome on Windows: the scene the page shows,
+// and the browser's cookie that holds the request's secret.
+async function consoleScanTab() {
+  const res = await fetch(server().url + '/admin/login/scan', { headers: { 'user-agent': CHROME_ON_WINDOWS } });
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  const m = html.match(/data-testid="scan-scene">([^<]+)</);
+  assert.ok(m, 'the scan tab shows a scene');
+  const cookie = (res.headers.getSetCookie() || []).map((c) => c.split(';')[0]).join('; ');
+  return { scene: m[1], cookie };
+}
+
+// browserPoll is the console page's poll, from the browser that opened the request.
+async function browserPoll({ scene, cookie }) {
+  const { url } = server();
+  return fetch(url + '/admin/login/scan/' + scene, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, origin: url, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' },
+  });
+}
+
+// boundPhone launches a phone whose WeChat user binds to username, and waits for home.
+async function boundPhone(username) {
+  const phone = launch({ wechatName: uniqueName(username + '-phone') });
+  const login = await phone.waitForPage('pages/login/login', (p) => p.data.openId);
+  await login.type('#username', username);
+  await login.type('#password', server().password);
+  await login.tap('#bind');
+  await phone.waitForPage('pages/index/index', (p) => p.has('#user'));
+  return phone;
+}
+
+// openScanned opens the scan-login page as WeChat does from a mini-program code: scene
+// URI-encoded in the page's options.
+function openScanned(phone, scene) {
+  phone.wx.navigateTo({ url: '/pages/scan-login/scan-login?scene=' + encodeURIComponent(scene) });
+}
+
+test('scan and confirm: the phone asks about Chrome · Windows, the browser is logged in', async (t) => {
+  const phone = await boundPhone('stella');
+  t.after(() => phone.close());
+  const tab = await consoleScanTab();
+  openScanned(phone, tab.scene);
+  const page = await phone.waitForPage('pages/scan-login/scan-login', (p) => p.has('#question'), 'asking');
+  assert.equal(page.find('#question').textContent.trim(), '在 Chrome · Windows 登录管理后台？');
+  assert.match(page.text(), /IP 127\.0\.0\.1/);
+  assert.ok(page.data.secondsLeft > 100 && page.data.secondsLeft <= 120, 'about two minutes left');
+
+  const before = await (await browserPoll(tab)).text();
+  assert.match(before, /data-state="scanned"/, 'the browser sees the scan');
+  await page.tap('#confirm');
+  await phone.waitForPage('pages/scan-login/scan-login', (p) => p.has('#confirmed'), 'confirmed');
+  const done = await browserPoll(tab);
+  assert.equal(done.status, 303, 'the browser completes the login');
+  assert.equal(done.headers.get('location'), '/admin/');
+  assert.ok(done.headers.getSetCookie().some((c) => c.startsWith('wxbind_console=')), 'with a console session');
+});
+
+test('cancel: the browser is told, and the request cannot be confirmed after', async (t) => {
+  const phone = await boundPhone('stella');
+  t.after(() => phone.close());
+  const tab = await consoleScanTab();
+  openScanned(phone, tab.scene);
+  const page = await phone.waitForPage('pages/scan-login/scan-login', (p) => p.has('#cancel'));
+  await page.tap('#cancel');
+  await phone.waitForPage('pages/scan-login/scan-login', (p) => p.has('#cancelled'), 'cancelled');
+  assert.match(await (await browserPoll(tab)).text(), /data-state="cancelled"/);
+});
+
+test('expiry: when the two minutes run out the page says so and offers no confirm', async (t) => {
+  const phone = await boundPhone('stella');
+  t.after(() => phone.close());
+  const tab = await consoleScanTab();
+  openScanned(phone, tab.scene);
+  const page = await phone.waitForPage('pages/scan-login/scan-login', (p) => p.has('#confirm'));
+  page.instance.setData({ secondsLeft: 1 }); // as the last second of the two minutes
+  await phone.waitForPage('pages/scan-login/scan-login', (p) => p.has('#expired'), 'expired');
+  assert.ok(!page.has('#confirm'));
+  assert.match(page.text(), /expired/);
+});
+
+test('a user account cannot log in to the console: the server\'s refusal is shown', async (t) => {
+  const phone = await boundPhone('ursula');
+  t.after(() => phone.close());
+  const tab = await consoleScanTab();
+  openScanned(phone, tab.scene);
+  const page = await phone.waitForPage('pages/scan-login/scan-login', (p) => p.has('#failed'));
+  assert.match(page.text(), /此账号无权登录管理后台/);
+  assert.deepEqual(phone.seen.toasts.slice(-1), ['此账号无权登录管理后台']);
+  assert.match(await (await browserPoll(tab)).text(), /data-state="waiting"/, 'the request still waits for a staff member');
+});
+
+test('opened without a scene: a message, no request', async (t) => {
+  const phone = await boundPhone('stella');
+  t.after(() => phone.close());
+  phone.wx.navigateTo({ url: '/pages/scan-login/scan-login' });
+  const page = await phone.waitForPage('pages/scan-login/scan-login', (p) => p.has('#failed'));
+  assert.match(page.text(), /No login code/);
+});
