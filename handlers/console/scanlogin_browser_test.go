@@ -63,7 +63,7 @@ func TestScanLoginInBrowser(t *testing.T) {
 		if !account.ValidScene(scene) {
 			t.Fatalf("the page shows scene %q", scene)
 		}
-		waitFor("the mini-program code to load", `(() => { const img = document.querySelector('[data-testid="scan-code"]'); return img.complete && img.naturalWidth >= 280; })()`)
+		waitFor("the mini-program code to load", `(() => { const img = document.querySelector('[data-testid="scan-code"]'); return img.complete && img.naturalWidth > 100 && img.naturalHeight === img.naturalWidth; })()`)
 		if got := eval(`document.cookie`); strings.Contains(got, "wxbind_scan_") {
 			t.Fatalf("the request's secret is readable by scripts: %q", got)
 		}

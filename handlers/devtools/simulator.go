@@ -25,7 +25,7 @@ var scriptMessages = []string{
 	"nav.launch", "nav.login", "nav.index",
 	"js.need_name", "js.need_login", "js.bound", "js.bind_failed", "js.login_failed", "js.network",
 	"js.not_json", "js.expired", "js.saved", "js.phone", "js.session_valid", "js.session_expired",
-	"js.logged_out", "js.unbound",
+	"js.logged_out", "js.unbound", "js.need_scene", "js.scan_question", "js.scan_confirmed", "js.scan_cancelled",
 }
 
 // simulatorPage is index.html: its words come from the request's language.

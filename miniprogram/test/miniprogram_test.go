@@ -7,6 +7,7 @@
 package miniprogramtest
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -30,7 +31,10 @@ import (
 )
 
 // accounts are the ones the Node tests bind; each test file uses its own.
-var accounts = []string{"alice", "bob", "carol", "dave", "erin", "frank"}
+var accounts = []string{"alice", "bob", "carol", "dave", "erin", "frank", "stella", "ursula"}
+
+// roles are the accounts that are not plain users: stella scans to log in to the console.
+var roles = map[string]string{"stella": "staff"}
 
 // menus are seeded for alice, as an admin would assign them in the console.
 var menus = []string{"orders", "stock"}
@@ -145,9 +149,9 @@ func startServer(t *testing.T, binary, driver string) *server {
 	}
 
 	ids := map[string]int{}
-	created := regexp.MustCompile(`created user account "[^"]+" \(id (\d+)\)`)
+	created := regexp.MustCompile(`created (?:user|staff|admin) account "[^"]+" \(id (\d+)\)`)
 	for _, name := range accounts {
-		add := exec.Command(binary, "user", "add", "-username", name, "-password-stdin", "-name", strings.ToUpper(name[:1])+name[1:])
+		add := exec.Command(binary, "user", "add", "-username", name, "-password-stdin", "-name", strings.ToUpper(name[:1])+name[1:], "-role", cmp.Or(roles[name], "user"))
 		add.Env = env
 		add.Stdin = strings.NewReader(password + "\n")
 		msg, err := add.CombinedOutput()

@@ -250,6 +250,36 @@
     }
   }
 
+  // Scan to log in to the console: the scene is what the console's code carries (the
+  // sandbox's code is a plain QR code of it, and the console page links here with it).
+  const scan = { scene: '' };
+
+  async function scanCode() {
+    const scene = $('scan-scene').value.trim();
+    if (!scene) {
+      toast(t('js.need_scene'));
+      return;
+    }
+    const res = await api('POST', '/mobileApi/consoleLogin/scan', { scene });
+    if (expired(res)) return;
+    if (res.code !== 1) {
+      $('scan-ask').hidden = true;
+      toast(res.msg);
+      return;
+    }
+    scan.scene = scene;
+    $('scan-question').textContent = t('js.scan_question', { browser: res.browser || '?', os: res.os || '?' });
+    $('scan-where').textContent = 'IP ' + res.ip + ' · ' + res.expiresIn + ' s';
+    $('scan-ask').hidden = false;
+  }
+
+  async function answerScan(step, done) {
+    const res = await api('POST', '/mobileApi/consoleLogin/' + step, { scene: scan.scene });
+    if (expired(res)) return;
+    $('scan-ask').hidden = true;
+    toast(res.code === 1 ? t(done) : res.msg);
+  }
+
   async function logout() {
     const res = await api('POST', '/mobileApi/user/logout');
     if (res.code === 1 || res.code === 401) {
@@ -317,6 +347,10 @@
   on('check-session', checkSession);
   on('logout', logout);
   on('unbind', unbind);
+  on('scan-submit', scanCode);
+  on('scan-confirm', () => answerScan('confirm', 'js.scan_confirmed'));
+  on('scan-cancel', () => answerScan('cancel', 'js.scan_cancelled'));
+  $('scan-scene').value = new URLSearchParams(location.search).get('scene') || '';
   $('login-back').addEventListener('click', () => restart(''));
   $('log-clear').addEventListener('click', () => $('log').replaceChildren());
   $('wechat-name').addEventListener('keydown', (e) => { if (e.key === 'Enter') $('wx-login').click(); });

@@ -15,6 +15,8 @@ Page({
     busy: false,
   },
 
+  timer: 0, // the countdown's interval; 0 when none runs
+
   async onLoad(options) {
     // A mini-program code's scene arrives URI-encoded.
     const scene = decodeURIComponent((options && options.scene) || '');
@@ -66,7 +68,7 @@ Page({
   stopCountDown() {
     if (this.timer) {
       clearInterval(this.timer);
-      this.timer = null;
+      this.timer = 0;
     }
   },
 
