@@ -225,7 +225,7 @@ func (s *Service) ConsoleLogin(ctx context.Context, username, password, ip strin
 	// While scan login is required only the break-glass admin's password is checked at all:
 	// everyone else gets the same answer, which tells a guesser nothing about the account or
 	// the password, and spends no lockout budget of the break-glass admin's address.
-	if s.breakGlass == "" || username != s.breakGlass {
+	if !s.isBreakGlass(username) {
 		if p, err := s.ConsolePolicy(ctx); err != nil || p.ScanLoginRequired {
 			return Account{}, cmp.Or(err, ErrScanLoginRequired)
 		}

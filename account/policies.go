@@ -48,7 +48,7 @@ func (s *Service) SetConsolePolicy(ctx context.Context, actor Actor, p ConsolePo
 // passwordAllowed refuses a password login the policy forbids: a staff member or admin while
 // scan login is required, unless it is the break-glass admin.
 func (s *Service) passwordAllowed(ctx context.Context, acct Account) error {
-	if !acct.MayUseConsole() || (s.breakGlass != "" && acct.Username == s.breakGlass && acct.Role == RoleAdmin) {
+	if !acct.MayUseConsole() || (s.isBreakGlass(acct.Username) && acct.Role == RoleAdmin) {
 		return nil
 	}
 	p, err := s.ConsolePolicy(ctx)
@@ -59,6 +59,12 @@ func (s *Service) passwordAllowed(ctx context.Context, acct Account) error {
 		return ErrScanLoginRequired
 	}
 	return nil
+}
+
+// isBreakGlass reports whether username names the break-glass admin, as usernames are compared
+// everywhere (Unicode NFKC, case folded).
+func (s *Service) isBreakGlass(username string) bool {
+	return s.breakGlass != "" && models.UsernameKey(username) == models.UsernameKey(s.breakGlass)
 }
 
 // LastConsoleLogin is how and when an account last logged in to the console.
