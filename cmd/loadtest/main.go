@@ -858,7 +858,7 @@ func (r report) print(w io.Writer) {
 			}
 			q := res.rps() / read.rps()
 			ratio = fmt.Sprintf("%.2f× read", q)
-			target, met = "≥ 0.6× read, p99 < 20 ms", yes(q >= 0.6 && res.p99 < 20*time.Millisecond)
+			target, met = "≥ 0.8× read", yes(q >= 0.8) // issue 16's target; p99 is reported, not judged
 		case "console users page (first page)", "console users page (random keyset page)", "console users page (first page, 1 connection)":
 			if read.elapsed > 0 {
 				ratio = fmt.Sprintf("%.2f× read", res.rps()/read.rps())
