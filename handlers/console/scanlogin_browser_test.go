@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,8 +18,10 @@ import (
 // TestScanLoginInBrowser: a real browser opens the login page, switches to the scan tab, shows
 // the mini-program code the fake WeChat drew, and — while a bound staff member's phone scans and
 // confirms through the mobile API — follows each state by itself until it lands on the
-// dashboard, without a password typed.
+// dashboard, without a password typed. axe finds nothing on either tab, waiting or scanned.
 func TestScanLoginInBrowser(t *testing.T) {
+	// The simulator's tests pin axe-core; the console's pages are held to the same rules.
+	axe := webtest.AxeSource(t, filepath.Join("..", "devtools", "testdata", "axe"))
 	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
 		ctx := chromium(t)
 		app := webtest.Start(t, webtest.Options{Driver: driver})
@@ -57,7 +60,18 @@ func TestScanLoginInBrowser(t *testing.T) {
 			return `(() => { const el = document.querySelector('[data-testid="scan-status"]'); return !!el && el.dataset.state === ` + strconv.Quote(state) + `; })()`
 		}
 
+		axeClean := func(screen string) {
+			t.Helper()
+			violations, err := webtest.AxeRun(ctx, axe)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range violations {
+				t.Errorf("%s: axe %s (%s): %s\n  %s", screen, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
+			}
+		}
 		must("open the login page", chromedp.Navigate(app.URL+"/admin/users"), chromedp.WaitVisible(byTestID("login-form")))
+		axeClean("password tab")
 		must("switch to the scan tab", chromedp.Click(byTestID("tab-scan")), chromedp.WaitVisible(byTestID("scan-scene")))
 		scene := strings.TrimSpace(eval(`document.querySelector('[data-testid="scan-scene"]').textContent`))
 		if !account.ValidScene(scene) {
@@ -68,6 +82,7 @@ func TestScanLoginInBrowser(t *testing.T) {
 			t.Fatalf("the request's secret is readable by scripts: %q", got)
 		}
 		waitFor("waiting", stateIs(account.ScanWaiting))
+		axeClean("scan tab, waiting")
 
 		if r := ph.call("scan", scene); r.Status != 200 || r.String("browser") != "Chrome" || r.String("os") != "Linux" {
 			t.Fatalf("scan: %d %s", r.Status, r.Raw)
@@ -77,6 +92,7 @@ func TestScanLoginInBrowser(t *testing.T) {
 			t.Fatalf("scanned state says %q", got)
 		}
 		takeScreenshot(t, ctx, "console-scan-login.png", driver == models.DriverSQLite)
+		axeClean("scan tab, scanned")
 
 		if r := ph.call("confirm", scene); r.Status != 200 {
 			t.Fatalf("confirm: %d %s", r.Status, r.Raw)
