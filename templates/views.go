@@ -38,6 +38,8 @@ type LoginView struct {
 	Username string
 	Error    string
 	Next     string
+	// ScanRequired says the policy requires scan login: the form is for the break-glass admin.
+	ScanRequired bool
 }
 
 // MessageView is a page that only says something, such as why an action is forbidden.

@@ -21,7 +21,12 @@ func (h *Handler) LoginForm(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/admin/")
 		return
 	}
-	h.render(c, http.StatusOK, templates.LoginPage(h.page(c, "console.login.title", ""), templates.LoginView{Next: safeNext(c.Query("next"))}))
+	policy, err := h.accounts.ConsolePolicy(c.Request.Context())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, templates.LoginPage(h.page(c, "console.login.title", ""), templates.LoginView{Next: safeNext(c.Query("next")), ScanRequired: policy.ScanLoginRequired}))
 }
 
 // Login checks the form's username and password and opens a console session with a fresh

@@ -374,6 +374,9 @@ func TestScanLoginPolicy(t *testing.T) {
 					t.Fatalf("required without a break-glass admin: %q", after.testid("flash").Text())
 				}
 				newBrowser(t, app).login("stella", "correct-horse")
+				if newBrowser(t, app).get("/admin/login").testid("login-scan-required").Length() != 0 {
+					t.Fatal("the password tab says scan login is required when it is not")
+				}
 				continue
 			}
 			if !after.testid("scan-login-required").Is("[checked]") {
@@ -384,6 +387,9 @@ func TestScanLoginPolicy(t *testing.T) {
 				if p.Status != http.StatusForbidden || !strings.Contains(p.testid("login-error").Text(), "scan login") {
 					t.Fatalf("password login of %s/%s while scan is required: %d %q", tc.user, tc.pass, p.Status, p.testid("login-error").Text())
 				}
+			}
+			if form := newBrowserIn(t, app, "en").get("/admin/login"); !strings.Contains(form.testid("login-scan-required").Text(), "break-glass") {
+				t.Fatalf("the password tab does not say scan login is required: %q", form.testid("login-scan-required").Text())
 			}
 			newBrowser(t, app).login("root", "correct-horse") // break glass
 			ph := bindPhone(t, app, false, "stella-phone", "stella", "correct-horse")
