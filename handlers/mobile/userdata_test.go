@@ -694,7 +694,9 @@ func cpuTime(t testing.TB) time.Duration {
 // find it taken and get 429 server_busy with Retry-After; the one holding it succeeds.
 // (SQLite only: nothing here depends on the database.)
 func TestAvatarDecodeBusy(t *testing.T) {
-	app := webtest.Start(t, webtest.Options{AvatarDecodes: 1, AvatarDecodeWait: time.Millisecond})
+	// A minute per request: the upload that holds the slot decodes a 1024×1024 PNG, which under
+	// the race detector on a loaded machine can take longer than the production 10 s.
+	app := webtest.Start(t, webtest.Options{AvatarDecodes: 1, AvatarDecodeWait: time.Millisecond, RequestTimeout: time.Minute})
 	app.CreateAccount(t, "jay", "correct-horse", "user")
 	token := app.BindNew(t, "jay-phone", "jay", "correct-horse")
 	body, ct := multipartBody(t, "file", "big.png", pngImage(t, 1024, 1024, nil))

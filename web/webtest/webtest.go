@@ -72,6 +72,8 @@ type Options struct {
 	// AvatarDecodes and AvatarDecodeWait bound avatar decodes; default as in production.
 	AvatarDecodes    int
 	AvatarDecodeWait time.Duration
+	// RequestTimeout bounds each request's work; default as in production (10 s).
+	RequestTimeout time.Duration
 	// PublicURL starts uploaded avatars' URLs; default the test server's own URL. AvatarHosts
 	// are the other hosts avatar URLs may point at; nil: account.DefaultAvatarHosts.
 	PublicURL   string
@@ -139,7 +141,7 @@ func Start(t testing.TB, opt Options) *App {
 		t.Fatal(err)
 	}
 	h, err := web.NewHandler(web.Deps{Accounts: accounts, DB: db.Gorm, Logger: log, Sandbox: opt.Sandbox, RateLimits: opt.rateLimits(), SharedLimits: opt.SharedLimits, TrustedProxies: opt.TrustedProxies, Metrics: opt.Metrics,
-		ConsoleZone: opt.ConsoleZone, ConsoleIdleTimeout: opt.ConsoleIdleTimeout})
+		ConsoleZone: opt.ConsoleZone, ConsoleIdleTimeout: opt.ConsoleIdleTimeout, RequestTimeout: opt.RequestTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
