@@ -85,6 +85,9 @@ type NewAccount struct {
 	Password string
 	Name     string
 	Role     string // default user
+	// MenuRoleIDs are the menu roles it has from the start (the console offers the default
+	// one); an account created with none gets the default menu role at its first bind.
+	MenuRoleIDs []uint64
 }
 
 // ValidRole reports whether role is one of user, staff, admin.
@@ -170,11 +173,18 @@ func RandomPassword() string { return rand.Text() }
 func (s *Service) CreateAccountAs(ctx context.Context, actor Actor, n NewAccount) (Account, error) {
 	n.Username = strings.TrimSpace(n.Username)
 	n.Name = strings.TrimSpace(n.Name)
+	n.MenuRoleIDs = uniq(n.MenuRoleIDs)
+	if _, err := roleNames(ctx, s.store, n.MenuRoleIDs); err != nil {
+		return Account{}, err
+	}
 	a, err := s.CreateAccount(ctx, n)
 	if err != nil {
 		return a, err
 	}
 	s.audit(ctx, s.store, actor, ActionAccountCreate, AccountTarget(a.ID), Detail{"Username": a.Username, "Role": a.Role})
+	if len(n.MenuRoleIDs) > 0 {
+		return a, s.SetAccountMenus(ctx, actor, a.ID, n.MenuRoleIDs, nil, nil)
+	}
 	return a, nil
 }
 

@@ -27,7 +27,13 @@ const (
 	ActionMenuUpdate         = "menu_update"
 	ActionMenuDelete         = "menu_delete"
 	ActionMenuReorder        = "menu_reorder"
-	ActionMenusAssign        = "menus_assign"
+	ActionMenusAssign        = "menus_assign" // recorded before menu roles; still shown
+	ActionMenuMove           = "menu_move"
+	ActionMenuRoleCreate     = "menu_role_create"
+	ActionMenuRoleUpdate     = "menu_role_update"
+	ActionMenuRoleDelete     = "menu_role_delete"
+	ActionAccountMenus       = "account_menus"
+	ActionMenusBulk          = "menus_bulk"
 	ActionScanLoginScan      = "scan_login_scan"    // a phone scanned a console login code
 	ActionScanLoginConfirm   = "scan_login_confirm" // the phone let the browser in
 	ActionScanLoginCancel    = "scan_login_cancel"  // the phone turned the browser away
@@ -40,7 +46,8 @@ var AuditActions = []string{
 	ActionBind, ActionUnbind, ActionBindFailed, ActionPhone,
 	ActionConsoleLogin, ActionConsoleLoginFailed, ActionConsoleLogout,
 	ActionAccountCreate, ActionAccountUpdate, ActionPasswordReset,
-	ActionMenuCreate, ActionMenuUpdate, ActionMenuDelete, ActionMenuReorder, ActionMenusAssign,
+	ActionMenuCreate, ActionMenuUpdate, ActionMenuDelete, ActionMenuReorder, ActionMenuMove, ActionMenusAssign,
+	ActionMenuRoleCreate, ActionMenuRoleUpdate, ActionMenuRoleDelete, ActionAccountMenus, ActionMenusBulk,
 	ActionScanLoginScan, ActionScanLoginConfirm, ActionScanLoginCancel, ActionScanLoginRefused, ActionConsolePolicy,
 }
 

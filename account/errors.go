@@ -65,7 +65,10 @@ var (
 	ErrMenuNotFound    = errors.New("no such menu")
 	ErrMenuHasChildren = errors.New("this menu has child menus; move or delete them first")
 	ErrMenuCodeTaken   = errors.New("another menu already has this code")
-	ErrNotBoundAccount = errors.New("this account is not bound to a WeChat user")
+	// ErrMenuRoleNotFound and ErrMenuRoleNameTaken refuse changes of menu roles.
+	ErrMenuRoleNotFound  = errors.New("no such menu role")
+	ErrMenuRoleNameTaken = errors.New("another menu role already has this name")
+	ErrNotBoundAccount   = errors.New("this account is not bound to a WeChat user")
 )
 
 // The outcomes of the WeChat user-data rules other than success.

@@ -156,6 +156,9 @@ func (s *Service) Bind(ctx context.Context, req BindRequest, actor Actor) (*Logi
 			return ErrIdentityBound
 		}
 		ident.AccountID = &acct.ID
+		if err := s.giveDefaultMenuRole(ctx, tx, acct.ID); err != nil {
+			return err
+		}
 		if req.NickName != nil || req.AvatarURL != nil {
 			ident.Nickname, ident.AvatarURL = pick(req.NickName, ident.Nickname), pick(req.AvatarURL, ident.AvatarURL)
 			if err := tx.UpdateIdentityProfile(ctx, ident.ID, ident.Nickname, ident.AvatarURL, now); err != nil {

@@ -21,7 +21,8 @@ type MenuNode struct {
 	Children []MenuNode `json:"children"`
 }
 
-// MenuTree is the account's visible, assigned menus as a tree ordered by sort; never nil.
+// MenuTree is the account's visible effective menus as a tree ordered by sort; never nil. A
+// menu not visible takes its subtree with it.
 func (s *Service) MenuTree(ctx context.Context, accountID uint64) ([]MenuNode, error) {
 	menus, err := s.store.MenusOfAccount(ctx, accountID)
 	if err != nil {
@@ -72,14 +73,21 @@ func (s *Service) Menu(ctx context.Context, id uint64) (Menu, error) {
 	return menuOf(m), err
 }
 
-// AccountMenuIDs are the ids of the menus assigned to the account, visible or not.
-func (s *Service) AccountMenuIDs(ctx context.Context, accountID uint64) ([]uint64, error) {
-	return s.store.MenuIDsOfAccount(ctx, accountID)
-}
-
-// menuTree nests a user's menus as the mini-program receives them.
+// menuTree nests a user's menus as the mini-program receives them. The effective menus bring
+// their ancestors, so a menu whose parent is missing sits under a menu that is not visible: it
+// is left out with it, never shown at the top.
 func menuTree(menus []models.Menu) []MenuNode {
-	return nestMenus(menus, func(m models.Menu, children []MenuNode) MenuNode {
+	present := make(map[uint64]bool, len(menus))
+	for _, m := range menus {
+		present[m.ID] = true
+	}
+	kept := make([]models.Menu, 0, len(menus))
+	for _, m := range menus {
+		if m.ParentID == nil || present[*m.ParentID] || *m.ParentID == m.ID {
+			kept = append(kept, m)
+		}
+	}
+	return nestMenus(kept, func(m models.Menu, children []MenuNode) MenuNode {
 		return MenuNode{ID: m.ID, Code: m.Code, Name: m.Name, Path: m.Path, Icon: m.Icon, Sort: m.Sort, Children: children}
 	})
 }
@@ -227,13 +235,20 @@ func (s *Service) UpdateMenu(ctx context.Context, actor Actor, id uint64, in Men
 		}
 		m := models.Menu{ID: id, ParentID: in.ParentID, Code: in.Code, Name: in.Name, Path: in.Path, Icon: in.Icon,
 			Sort: in.Sort, Visible: in.Visible, UpdatedAt: s.clock()}
-		if err := tx.UpdateMenu(ctx, &m); err != nil {
+		moved := !sameParent(old.ParentID, in.ParentID)
+		if err := tx.UpdateMenu(ctx, &m, moved); err != nil {
 			if errors.Is(err, models.ErrDuplicate) {
 				return ErrMenuCodeTaken
 			}
 			return err
 		}
-		return s.writeAudit(ctx, tx, actor, ActionMenuUpdate, MenuTarget(id), Detail{"OldName": old.Name, "OldCode": old.Code, "Name": m.Name, "Code": m.Code})
+		d := Detail{"OldName": old.Name, "OldCode": old.Code, "Name": m.Name, "Code": m.Code}
+		if moved {
+			if err := s.menuMoved(ctx, tx, id, old.ParentID, in.ParentID, d); err != nil {
+				return err
+			}
+		}
+		return s.writeAudit(ctx, tx, actor, ActionMenuUpdate, MenuTarget(id), d)
 	})
 }
 
@@ -254,7 +269,15 @@ func (s *Service) DeleteMenu(ctx context.Context, actor Actor, id uint64) error 
 		if n > 0 {
 			return ErrMenuHasChildren
 		}
+		granted, err := tx.AccountsGrantedMenus(ctx, []uint64{id})
+		if err != nil {
+			return err
+		}
 		if _, err := tx.DeleteMenu(ctx, id); err != nil {
+			return err
+		}
+		// Its parents were in these accounts' menus because of it.
+		if err := tx.RecomputeEffectiveMenus(ctx, granted); err != nil {
 			return err
 		}
 		return s.writeAudit(ctx, tx, actor, ActionMenuDelete, MenuTarget(id), Detail{"Name": m.Name, "Code": m.Code})
@@ -311,13 +334,100 @@ func sameParent(a, b *uint64) bool {
 	return *a == *b
 }
 
-// SetAccountMenus replaces the account's menu set, in one transaction.
-func (s *Service) SetAccountMenus(ctx context.Context, actor Actor, accountID uint64, menuIDs []uint64) error {
-	return s.ApplyMenus(ctx, actor, []uint64{accountID}, menuIDs)
+// menuMoved brings the effective menus of every account the move can change up to date, and
+// records the old and new parents' names in d.
+func (s *Service) menuMoved(ctx context.Context, tx *models.Store, id uint64, oldParent, newParent *uint64, d Detail) error {
+	subtree, err := tx.MenuSubtree(ctx, id)
+	if err != nil {
+		return err
+	}
+	accts, err := tx.AccountsGrantedMenus(ctx, subtree)
+	if err != nil {
+		return err
+	}
+	if err := tx.RecomputeEffectiveMenus(ctx, accts); err != nil {
+		return err
+	}
+	d["Moved"] = true
+	for key, p := range map[string]*uint64{"OldParent": oldParent, "Parent": newParent} {
+		d[key] = ""
+		if p != nil {
+			m, err := tx.MenuByID(ctx, *p)
+			if err != nil {
+				return err
+			}
+			d[key] = m.Name
+		}
+	}
+	return nil
 }
 
-// ApplyMenus replaces the menu set of every account in accountIDs with menuIDs, all in one
-// transaction: either every account gets the set or none does.
+// PlaceMenu moves a menu under parentID (nil: the top) at position index among its new
+// siblings, as dragging it does, renumbering their sort keys 10, 20, 30…
+func (s *Service) PlaceMenu(ctx context.Context, actor Actor, id uint64, parentID *uint64, index int) error {
+	return s.store.Transaction(ctx, func(tx *models.Store) error {
+		all, err := tx.AllMenus(ctx)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(all, func(m models.Menu) bool { return m.ID == id })
+		if i < 0 {
+			return ErrMenuNotFound
+		}
+		old := all[i]
+		if err := checkParent(ctx, tx, id, parentID); err != nil {
+			return err
+		}
+		var siblings []models.Menu
+		for _, m := range all {
+			if m.ID != id && sameParent(m.ParentID, parentID) {
+				siblings = append(siblings, m)
+			}
+		}
+		index = max(0, min(index, len(siblings)))
+		moved := old
+		moved.ParentID = parentID
+		siblings = slices.Insert(siblings, index, moved)
+		now := s.clock()
+		d := Detail{"Name": old.Name, "Code": old.Code}
+		if !sameParent(old.ParentID, parentID) {
+			moved.Sort, moved.UpdatedAt = (index+1)*10, now
+			if err := tx.UpdateMenu(ctx, &moved, true); err != nil {
+				return err
+			}
+			if err := s.menuMoved(ctx, tx, id, old.ParentID, parentID, d); err != nil {
+				return err
+			}
+		}
+		for n, m := range siblings {
+			if want := (n + 1) * 10; m.Sort != want || m.ID == id {
+				if err := tx.SetMenuSort(ctx, m.ID, want, now); err != nil {
+					return err
+				}
+			}
+		}
+		d["Position"] = index + 1
+		return s.writeAudit(ctx, tx, actor, ActionMenuMove, MenuTarget(id), d)
+	})
+}
+
+// SetExtraMenus replaces the account's extra menus, keeping its roles and hidden menus.
+func (s *Service) SetExtraMenus(ctx context.Context, actor Actor, accountID uint64, menuIDs []uint64) error {
+	cur, err := s.AccountMenus(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	return s.SetAccountMenus(ctx, actor, accountID, cur.RoleIDs, menuIDs, cur.HiddenIDs)
+}
+
+func uniq(ids []uint64) []uint64 {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// ApplyMenus replaces the extra menus of every account in accountIDs with menuIDs, all in one
+// transaction and a few batched statements: either every account gets the set or none does.
 func (s *Service) ApplyMenus(ctx context.Context, actor Actor, accountIDs, menuIDs []uint64) error {
 	accountIDs, menuIDs = uniq(accountIDs), uniq(menuIDs)
 	if len(accountIDs) == 0 {
@@ -328,12 +438,9 @@ func (s *Service) ApplyMenus(ctx context.Context, actor Actor, accountIDs, menuI
 			"at most %d users and %d menus at once", maxAccountsAppliedAtOnce, maxMenusAssignedAtOnce)
 	}
 	return s.store.Transaction(ctx, func(tx *models.Store) error {
-		menus, err := tx.MenusByIDs(ctx, menuIDs)
+		names, err := menuNames(ctx, tx, menuIDs)
 		if err != nil {
 			return err
-		}
-		if len(menus) != len(menuIDs) {
-			return invalid("menu_id", "a selected menu no longer exists; reload the page")
 		}
 		accts, err := tx.AccountsByIDs(ctx, accountIDs)
 		if err != nil {
@@ -342,16 +449,14 @@ func (s *Service) ApplyMenus(ctx context.Context, actor Actor, accountIDs, menuI
 		if len(accts) != len(accountIDs) {
 			return ErrAccountNotFound
 		}
-		// Three statements (batched) however many accounts: the bulk apply may name a thousand.
-		if err := tx.ClearAccountMenus(ctx, accountIDs...); err != nil {
+		if err := tx.ClearOfAccounts(ctx, models.ExtraMenus, accountIDs); err != nil {
 			return err
 		}
-		if err := tx.AssignMenusToAccounts(ctx, accountIDs, menuIDs); err != nil {
+		if err := tx.AddToAccounts(ctx, models.ExtraMenus, accountIDs, menuIDs); err != nil {
 			return err
 		}
-		names := make([]string, len(menus))
-		for i, m := range menus {
-			names[i] = m.Name
+		if err := tx.RecomputeEffectiveMenus(ctx, accountIDs); err != nil {
+			return err
 		}
 		entries := make([]models.AuditEntry, len(accts))
 		for i, a := range accts {
@@ -360,10 +465,4 @@ func (s *Service) ApplyMenus(ctx context.Context, actor Actor, accountIDs, menuI
 		}
 		return tx.AddAuditEntries(ctx, entries)
 	})
-}
-
-func uniq(ids []uint64) []uint64 {
-	out := slices.Clone(ids)
-	slices.Sort(out)
-	return slices.Compact(out)
 }

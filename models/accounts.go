@@ -32,6 +32,34 @@ type AccountFilter struct {
 
 // ListAccounts returns up to f.Limit accounts matching f, newest first.
 func (s *Store) ListAccounts(ctx context.Context, f AccountFilter) ([]AccountRow, error) {
+	q := s.accountsMatching(ctx, f).
+		Select("a.*, w.id AS identity_id, COALESCE(w.openid, '') AS open_id, COALESCE(w.nickname, '') AS nickname, " +
+			"COALESCE(w.avatar_url, '') AS avatar_url, w.bound_at, w.last_login_at")
+	if f.BeforeID > 0 {
+		q = q.Where("a.id < ?", f.BeforeID)
+	}
+	var rows []AccountRow
+	err := q.Order("a.id DESC").Limit(limit(f.Limit)).Scan(&rows).Error
+	return rows, err
+}
+
+// AccountRef names an account.
+type AccountRef struct {
+	ID       uint64
+	Username string
+}
+
+// AccountsMatching lists every account matching f's query, role and bind filters (not its
+// cursor or limit), newest first, up to max+1 of them so that the caller can tell "too many".
+func (s *Store) AccountsMatching(ctx context.Context, f AccountFilter, max int) ([]AccountRef, error) {
+	var refs []AccountRef
+	err := s.accountsMatching(ctx, f).Select("a.id, a.username").Order("a.id DESC").Limit(max + 1).Scan(&refs).Error
+	return refs, err
+}
+
+// accountsMatching is the accounts (a) matching f's query, role and bind filters, each joined
+// with its WeChat identity (w) in f.AppID if bound.
+func (s *Store) accountsMatching(ctx context.Context, f AccountFilter) *gorm.DB {
 	q := s.db.WithContext(ctx)
 	if f.Query != "" {
 		// One indexed prefix lookup per column, unioned into a derived table that is read once,
@@ -47,9 +75,7 @@ func (s *Store) ListAccounts(ctx context.Context, f AccountFilter) ([]AccountRow
 	} else {
 		q = q.Table("accounts AS a")
 	}
-	q = q.Select("a.*, w.id AS identity_id, COALESCE(w.openid, '') AS open_id, COALESCE(w.nickname, '') AS nickname, "+
-		"COALESCE(w.avatar_url, '') AS avatar_url, w.bound_at, w.last_login_at").
-		Joins("LEFT JOIN wechat_identities w ON w.account_id = a.id AND w.appid = ?", f.AppID)
+	q = q.Joins("LEFT JOIN wechat_identities w ON w.account_id = a.id AND w.appid = ?", f.AppID)
 	if f.Role != "" {
 		q = q.Where("a.role = ?", f.Role)
 	}
@@ -59,12 +85,7 @@ func (s *Store) ListAccounts(ctx context.Context, f AccountFilter) ([]AccountRow
 	case BindUnbound:
 		q = q.Where("w.id IS NULL")
 	}
-	if f.BeforeID > 0 {
-		q = q.Where("a.id < ?", f.BeforeID)
-	}
-	var rows []AccountRow
-	err := q.Order("a.id DESC").Limit(limit(f.Limit)).Scan(&rows).Error
-	return rows, err
+	return q
 }
 
 // UpdateAccountFields sets name, role and status.
@@ -125,8 +146,11 @@ type Account struct {
 	Phone            string
 	PhoneCountryCode string
 	PhoneUpdatedAt   *time.Time
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// FirstBoundAt is when the account was first bound to a WeChat user: the default menu
+	// role is given then, once.
+	FirstBoundAt *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // CreateAccount inserts a; a taken username is ErrDuplicate.

@@ -92,7 +92,7 @@ func (s *Store) EnsureMenus(ctx context.Context, menus []Menu, parentCode map[st
 			}
 			byCode[m.Code] = m
 		}
-		return nil
+		return tx.RebuildMenuAncestors(ctx)
 	})
 	return byCode, err
 }
@@ -134,9 +134,11 @@ func (s *Store) InsertDemoAccounts(ctx context.Context, appid, passwordHash stri
 				idOf[r.Username] = r.ID
 			}
 			idents := newMultiInsert("wechat_identities", "appid", "openid", "nickname", "account_id", "bound_at", "last_seen_at", "created_at", "updated_at")
-			menus := newMultiInsert("account_menus", "account_id", "menu_id")
+			menus := newMultiInsert("account_extra_menus", "account_id", "menu_id")
+			chunkIDs := make([]uint64, 0, len(chunk))
 			for _, a := range chunk {
 				id := idOf[a.Username]
+				chunkIDs = append(chunkIDs, id)
 				idents.row(appid, a.OpenID, a.Nickname, id, now, now, now, now)
 				for _, m := range a.MenuIDs {
 					menus.row(id, m)
@@ -149,6 +151,9 @@ func (s *Store) InsertDemoAccounts(ctx context.Context, appid, passwordHash stri
 				if err := db.Exec(part.sql(), part.args...).Error; err != nil {
 					return fmt.Errorf("assigning demo menus: %w", translate(err))
 				}
+			}
+			if err := tx.RecomputeEffectiveMenus(ctx, chunkIDs); err != nil {
+				return fmt.Errorf("computing demo accounts' menus: %w", err)
 			}
 		}
 		return nil

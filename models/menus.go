@@ -5,8 +5,6 @@ import (
 	"context"
 	"slices"
 	"time"
-
-	"gorm.io/gorm/clause"
 )
 
 // AllMenus lists every menu, visible or not, ordered by sort then id.
@@ -23,15 +21,20 @@ func (s *Store) MenuByID(ctx context.Context, id uint64) (Menu, error) {
 	return m, translate(err)
 }
 
-// UpdateMenu writes every field of m; a taken code is ErrDuplicate.
-func (s *Store) UpdateMenu(ctx context.Context, m *Menu) error {
+// UpdateMenu writes every field of m, and rebuilds menu_ancestors when its parent changed; a
+// taken code is ErrDuplicate.
+func (s *Store) UpdateMenu(ctx context.Context, m *Menu, parentChanged bool) error {
 	if err := s.menusChanged(ctx); err != nil {
 		return err
 	}
-	return translate(s.db.WithContext(ctx).Model(&Menu{}).Where("id = ?", m.ID).Updates(map[string]any{
+	err := translate(s.db.WithContext(ctx).Model(&Menu{}).Where("id = ?", m.ID).Updates(map[string]any{
 		"parent_id": m.ParentID, "code": m.Code, "name": m.Name, "path": m.Path, "icon": m.Icon,
 		"sort": m.Sort, "visible": m.Visible, "updated_at": m.UpdatedAt,
 	}).Error)
+	if err != nil || !parentChanged {
+		return err
+	}
+	return s.RebuildMenuAncestors(ctx)
 }
 
 // SetMenuSort changes only a menu's sort key.
@@ -59,25 +62,6 @@ func (s *Store) DeleteMenu(ctx context.Context, id uint64) (bool, error) {
 	return res.RowsAffected == 1, res.Error
 }
 
-// MenuIDsOfAccount lists the ids of every menu assigned to the account, visible or not.
-func (s *Store) MenuIDsOfAccount(ctx context.Context, accountID uint64) ([]uint64, error) {
-	var ids []uint64
-	err := s.db.WithContext(ctx).Model(&AccountMenu{}).Where("account_id = ?", accountID).
-		Order("menu_id").Pluck("menu_id", &ids).Error
-	return ids, err
-}
-
-// ClearAccountMenus removes every menu assignment of the accounts.
-func (s *Store) ClearAccountMenus(ctx context.Context, accountIDs ...uint64) error {
-	if len(accountIDs) == 0 {
-		return nil
-	}
-	if err := s.menusChanged(ctx); err != nil {
-		return err
-	}
-	return s.db.WithContext(ctx).Where("account_id IN ?", accountIDs).Delete(&AccountMenu{}).Error
-}
-
 // MenusByIDs loads the menus with ids, ordered by sort then id.
 func (s *Store) MenusByIDs(ctx context.Context, ids []uint64) ([]Menu, error) {
 	if len(ids) == 0 {
@@ -103,20 +87,14 @@ type Menu struct {
 	UpdatedAt time.Time
 }
 
-// AccountMenu assigns a menu to one account.
-type AccountMenu struct {
-	AccountID uint64 `gorm:"primaryKey"`
-	MenuID    uint64 `gorm:"primaryKey"`
-}
-
-// MenusOfAccount lists the visible menus assigned to the account, ordered by sort then id.
+// MenusOfAccount lists the account's visible effective menus, ordered by sort then id.
 func (s *Store) MenusOfAccount(ctx context.Context, accountID uint64) ([]Menu, error) {
 	var ms []Menu
 	err := s.db.WithContext(ctx).Table("menus AS m").Select("m.*").
-		Joins("JOIN account_menus am ON am.menu_id = m.id").
+		Joins("JOIN account_effective_menus am ON am.menu_id = m.id").
 		Where("am.account_id = ? AND m.visible = ?", accountID, true).
 		Find(&ms).Error
-	// Sorted here, not by ORDER BY: the join is driven by account_menus, so MySQL would sort
+	// Sorted here, not by ORDER BY: the join is driven by account_effective_menus, so MySQL would sort
 	// the few rows through a temporary table on every login and info, a quarter slower
 	// (docs/benchmarks.md).
 	sortMenus(ms)
@@ -130,30 +108,32 @@ func sortMenus(ms []Menu) {
 	})
 }
 
-// CreateMenu inserts m; a taken code is ErrDuplicate.
+// CreateMenu inserts m, and its rows of menu_ancestors; a taken code is ErrDuplicate.
 func (s *Store) CreateMenu(ctx context.Context, m *Menu) error {
 	if err := s.menusChanged(ctx); err != nil {
 		return err
 	}
-	return translate(s.db.WithContext(ctx).Create(m).Error)
-}
-
-// AssignMenusToAccounts adds every menu to every account, keeping what they have, in batched
-// inserts.
-func (s *Store) AssignMenusToAccounts(ctx context.Context, accountIDs, menuIDs []uint64) error {
-	rows := make([]AccountMenu, 0, len(accountIDs)*len(menuIDs))
-	for _, a := range accountIDs {
-		for _, m := range menuIDs {
-			rows = append(rows, AccountMenu{AccountID: a, MenuID: m})
-		}
+	db := s.db.WithContext(ctx)
+	if err := db.Create(m).Error; err != nil {
+		return translate(err)
 	}
-	if len(rows) == 0 {
-		return nil
-	}
-	if err := s.menusChanged(ctx); err != nil {
+	if err := db.Create(&menuAncestor{MenuID: m.ID, AncestorID: m.ID}).Error; err != nil {
 		return err
 	}
-	return translate(s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&rows, 1000).Error)
+	if m.ParentID == nil {
+		return nil
+	}
+	return db.Exec("INSERT INTO menu_ancestors (menu_id, ancestor_id) SELECT ?, ancestor_id FROM menu_ancestors WHERE menu_id = ? AND ancestor_id <> ?",
+		m.ID, *m.ParentID, m.ID).Error
+}
+
+// AssignMenusToAccounts adds every menu to every account's extras, keeping what they have,
+// and brings their effective menus up to date, in batched statements.
+func (s *Store) AssignMenusToAccounts(ctx context.Context, accountIDs, menuIDs []uint64) error {
+	if err := s.AddToAccounts(ctx, ExtraMenus, accountIDs, menuIDs); err != nil {
+		return err
+	}
+	return s.RecomputeEffectiveMenus(ctx, accountIDs)
 }
 
 // MenusCounter names the change counter that every write to menus or to who has which menu

@@ -17,7 +17,7 @@ func (s *Store) CountLoginsBetween(ctx context.Context, from, to time.Time) (int
 	return n, err
 }
 
-// loginMenuRow is one row of ActiveLoginWithMenus: the login, and one assigned menu or none.
+// loginMenuRow is one row of ActiveLoginWithMenus: the login, and one of its effective menus or none.
 type loginMenuRow struct {
 	ActiveLogin
 	MenuID       *uint64
@@ -40,7 +40,7 @@ func (s *Store) activeLoginWithMenus(ctx context.Context, q *gorm.DB) (ActiveLog
 	err := q.Select(activeLoginColumns+", "+
 		"m.id AS menu_id, m.parent_id AS menu_parent_id, m.code AS menu_code, m.name AS menu_name, "+
 		"m.path AS menu_path, m.icon AS menu_icon, m.sort AS menu_sort").
-		Joins("LEFT JOIN account_menus am ON am.account_id = t.account_id").
+		Joins("LEFT JOIN account_effective_menus am ON am.account_id = t.account_id").
 		Joins("LEFT JOIN menus m ON m.id = am.menu_id AND m.visible = ?", true).
 		Find(&rows).Error
 	if err != nil {

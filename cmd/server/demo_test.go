@@ -98,7 +98,7 @@ func TestDemoFillsAndUsersLogIn(t *testing.T) {
 			if got := countRows(t, db, "menus", "code LIKE ?", "demo.%"); got != int64(len(demoMenus)) {
 				t.Fatalf("menus: %d, want %d", got, len(demoMenus))
 			}
-			if got := countRows(t, db, "account_menus", ""); got != expectedDemoMenuRows(n) {
+			if got := countRows(t, db, "account_extra_menus", ""); got != expectedDemoMenuRows(n) {
 				t.Fatalf("menu assignments: %d, want %d", got, expectedDemoMenuRows(n))
 			}
 		}

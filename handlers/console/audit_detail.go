@@ -33,11 +33,16 @@ func auditDetail(tr i18n.Translator, e account.AuditEntry) string {
 			data[field] = label(tr, prefix, v)
 		}
 	}
-	if menus, ok := data["Menus"].([]any); ok {
-		if len(menus) == 0 && data["MenusMore"] == nil {
-			key = "console.detail.menus_assign_none"
+	if v, ok := data["Action"].(string); ok {
+		data["Action"] = label(tr, "console.bulk.action.", v)
+	}
+	if menus, ok := data["Menus"].([]any); ok && len(menus) == 0 && data["MenusMore"] == nil && e.Action == account.ActionMenusAssign {
+		key = "console.detail.menus_assign_none"
+	}
+	for k, v := range data {
+		if items, ok := v.([]any); ok && !strings.HasSuffix(k, "IDs") {
+			data[k] = list(tr, items, data[k+"More"])
 		}
-		data["Menus"] = list(tr, menus, data["MenusMore"])
 	}
 	if !tr.Has(key) {
 		raw, _ := json.Marshal(e.Detail)

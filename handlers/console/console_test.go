@@ -374,7 +374,7 @@ func TestMenusReachTheMiniProgram(t *testing.T) {
 			"user_id": {fmt.Sprint(bob.ID), fmt.Sprint(carol.ID)}, "menu_id": {fmt.Sprint(refunds.ID)},
 		}), "/admin/users")
 		for _, id := range []uint64{bob.ID, carol.ID} {
-			got, err := app.Store.MenuIDsOfAccount(ctx, id)
+			got, err := app.Store.ListOfAccount(ctx, models.ExtraMenus, id)
 			if err != nil || len(got) != 1 || got[0] != refunds.ID {
 				t.Fatalf("account %d after bulk apply: %v %v", id, got, err)
 			}
@@ -387,7 +387,7 @@ func TestMenusReachTheMiniProgram(t *testing.T) {
 		// A menu id that does not exist refuses the whole apply and changes nothing.
 		bad := b.post("/admin/users/menus", url.Values{"user_id": {fmt.Sprint(bob.ID)}, "menu_id": {fmt.Sprint(refunds.ID), "999999"}})
 		mustStatus(t, "unknown menu", bad, http.StatusUnprocessableEntity)
-		if got, _ := app.Store.MenuIDsOfAccount(ctx, bob.ID); len(got) != 1 {
+		if got, _ := app.Store.ListOfAccount(ctx, models.ExtraMenus, bob.ID); len(got) != 1 {
 			t.Fatalf("a refused apply must change nothing, bob has %v", got)
 		}
 

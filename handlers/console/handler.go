@@ -357,6 +357,8 @@ var refusals = []struct {
 	{account.ErrMenuNotFound, "console.error.menu_not_found"},
 	{account.ErrMenuHasChildren, "console.error.menu_has_children"},
 	{account.ErrMenuCodeTaken, "console.error.menu_code_taken"},
+	{account.ErrMenuRoleNotFound, "console.error.menu_role_not_found"},
+	{account.ErrMenuRoleNameTaken, "console.error.menu_role_name_taken"},
 	{account.ErrNotBoundAccount, "console.error.not_bound_account"},
 	{account.ErrNotBound, "console.error.not_bound"},
 	{account.ErrLoginThrottled, "console.error.login_throttled"},

@@ -29,7 +29,7 @@ func (h *Handler) SetUserMenus(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := h.accounts.SetAccountMenus(c.Request.Context(), actor(c), id, ids(c.PostFormArray("menu_id"))); err != nil {
+	if err := h.accounts.SetExtraMenus(c.Request.Context(), actor(c), id, ids(c.PostFormArray("menu_id"))); err != nil {
 		h.refuseMenus(c, []uint64{id}, err)
 		return
 	}
@@ -91,12 +91,12 @@ func (h *Handler) renderUserMenus(c *gin.Context, status int, accountIDs []uint6
 	v := templates.UserMenusView{Error: errMsg}
 	if len(accts) == 1 {
 		// One account: its current set is checked. Several: start empty, since the set replaces theirs.
-		mine, err := h.accounts.AccountMenuIDs(ctx, accts[0].ID)
+		mine, err := h.accounts.AccountMenus(ctx, accts[0].ID)
 		if err != nil {
 			h.fail(c, err)
 			return
 		}
-		for _, id := range mine {
+		for _, id := range mine.ExtraIDs {
 			checked[id] = true
 		}
 		v.Action = templates.UserURL(accts[0].ID) + "/menus"

@@ -167,7 +167,7 @@ func seedMenus(t *testing.T, app *webtest.App, accountID uint64) {
 		}
 		ids = append(ids, m.ID)
 	}
-	if err := app.Accounts.SetAccountMenus(ctx, account.Actor{Name: "test"}, accountID, ids); err != nil {
+	if err := app.Accounts.SetExtraMenus(ctx, account.Actor{Name: "test"}, accountID, ids); err != nil {
 		t.Fatal(err)
 	}
 }

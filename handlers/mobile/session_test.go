@@ -93,7 +93,7 @@ func TestInfoProfileLogoutUnbind(t *testing.T) {
 		app.Store.CreateMenu(ctx, &hidden)
 		notMine := models.Menu{Code: "admin", Name: "Admin", Sort: 0, Visible: true}
 		app.Store.CreateMenu(ctx, &notMine)
-		if err := app.Accounts.SetAccountMenus(ctx, account.Actor{Name: "test"}, acct.ID, []uint64{parent.ID, child.ID, first.ID, hidden.ID}); err != nil {
+		if err := app.Accounts.SetExtraMenus(ctx, account.Actor{Name: "test"}, acct.ID, []uint64{parent.ID, child.ID, first.ID, hidden.ID}); err != nil {
 			t.Fatal(err)
 		}
 
