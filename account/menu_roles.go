@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -32,7 +33,7 @@ func menuRoleOf(r models.MenuRole) MenuRole {
 }
 
 // MenuRoleTarget names a menu role in the audit log.
-func MenuRoleTarget(id uint64) string { return "menu_role:" + itoa(id) }
+func MenuRoleTarget(id uint64) string { return fmt.Sprintf("menu_role:%d", id) }
 
 // MenuRoles lists every menu role by name with its member count.
 func (s *Service) MenuRoles(ctx context.Context) ([]MenuRole, error) {

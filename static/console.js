@@ -12,3 +12,67 @@
     if (cmd === "close") { e.preventDefault(); d.close(); }
   });
 })();
+
+// Cascading checkbox trees (ul.check-tree): ticking a menu ticks its subtree, unticking clears
+// it, and a menu whose children are partly ticked shows half-ticked (indeterminate; not sent:
+// the server brings a ticked child's ancestors anyway).
+(function () {
+  function own(li) { return li.querySelector(":scope > label > input[type=checkbox]"); }
+  function refresh(li) {
+    var kids = li.querySelectorAll(":scope > ul > li");
+    if (!kids.length) return;
+    var all = true, any = false;
+    kids.forEach(function (k) {
+      var b = own(k);
+      if (!b) return;
+      if (b.checked) any = true; else all = false;
+      if (b.indeterminate) { any = true; all = false; }
+    });
+    var box = own(li);
+    if (!box) return;
+    box.checked = all;
+    box.indeterminate = any && !all;
+  }
+  function refreshUp(li) {
+    for (var p = li.parentElement && li.parentElement.closest("ul.check-tree > li"); p; p = p.parentElement && p.parentElement.closest("ul.check-tree > li")) refresh(p);
+  }
+  document.addEventListener("change", function (e) {
+    var cb = e.target;
+    if (!cb.matches || !cb.matches("ul.check-tree > li > label > input[type=checkbox]")) return;
+    var li = cb.closest("li");
+    li.querySelectorAll("ul input[type=checkbox]").forEach(function (b) { b.checked = cb.checked; b.indeterminate = false; });
+    cb.indeterminate = false;
+    refreshUp(li);
+  });
+  // On load, a menu's state follows its children's when any is ticked; a menu ticked alone
+  // stays ticked.
+  function init(root) {
+    var items = Array.prototype.slice.call(root.querySelectorAll("ul.check-tree > li")).reverse(); // children first
+    items.forEach(function (li) {
+      if (li.querySelector(":scope > ul input[type=checkbox]:checked")) refresh(li);
+    });
+  }
+  // Dragging menus (static/Sortable.min.js): every level of the menus page is a list; a drop
+  // posts the menu's new parent and position, then the page reloads with the saved order.
+  function sortable(root) {
+    if (typeof Sortable === "undefined") return;
+    root.querySelectorAll("[data-menu-sort] ul.admin-tree").forEach(function (ul) {
+      if (ul.dataset.sortableReady) return;
+      ul.dataset.sortableReady = "1";
+      Sortable.create(ul, {
+        group: "menus", handle: ".drag-handle", forceFallback: true, animation: 120, fallbackOnBody: true, swapThreshold: 0.6, emptyInsertThreshold: 8,
+        onEnd: function (evt) {
+          if (evt.from === evt.to && evt.oldIndex === evt.newIndex) return;
+          var body = new URLSearchParams({ parent_id: evt.to.dataset.parentId || "0", index: String(evt.newIndex) });
+          fetch("/admin/menus/" + evt.item.dataset.menuId + "/place", {
+            method: "POST", body: body, credentials: "same-origin"
+          }).then(function () { window.location.reload(); }, function () { window.location.reload(); });
+        }
+      });
+    });
+  }
+  function setup(root) { init(root); sortable(root); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { setup(document); });
+  else setup(document);
+  document.addEventListener("htmx:load", function (e) { setup(e.detail && e.detail.elt ? e.detail.elt : document); });
+})();

@@ -1,8 +1,9 @@
 // Package static holds the console's vendored front-end files and serves them under URLs that
 // carry a hash of their content, so browsers may cache them for a year.
 //
-// Vendored from npm: htmx.org 2.0.11 (dist/htmx.min.js) and @picocss/pico 2.1.1
-// (css/pico.min.css). console.css and console.js are ours.
+// Vendored from npm: htmx.org 2.0.11 (dist/htmx.min.js), @picocss/pico 2.1.1
+// (css/pico.min.css) and sortablejs 1.15.7 (Sortable.min.js, MIT, for dragging menus).
+// console.css and console.js are ours.
 package static
 
 import (
@@ -13,7 +14,7 @@ import (
 	"path"
 )
 
-//go:embed htmx.min.js pico.min.css console.css console.js
+//go:embed htmx.min.js pico.min.css Sortable.min.js console.css console.js
 var files embed.FS
 
 // Prefix is where the files are served; URL adds the content hash after it.

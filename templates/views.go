@@ -145,7 +145,7 @@ type UserView struct {
 	BoundAt      string
 	LastLogin    string
 	ActiveTokens int64
-	Menus        []MenuItem
+	Menus        []EffectiveItem // every menu the account sees or hides, labelled by source
 	Audit        []AuditRow
 	Error        string // an edit that was refused, shown by the form
 	// LastConsoleLogin is when the account last logged in to the console and how
@@ -165,7 +165,9 @@ type NewUserView struct {
 	Username string
 	Name     string
 	Role     string
-	Error    string
+	// MenuRoles are offered to tick, the default one ticked.
+	MenuRoles []RoleChoice
+	Error     string
 }
 
 // IdentityRowView is one WeChat identity in the WeChat users list.
@@ -201,13 +203,15 @@ type MenuForm struct {
 	ParentID uint64
 	Sort     string
 	Visible  bool
-	Error    string
+	Error    string            // a refusal that belongs to no one field
+	Errors   map[string]string // field name → why it was refused, shown at the field
 }
 
 // MenuOption is a choice of parent in the menu form.
 type MenuOption struct {
 	ID    uint64
 	Label string
+	Depth int // how deep in the tree, for the indent
 }
 
 // MenusView is the menus page.
@@ -224,6 +228,77 @@ type UserMenusView struct {
 	Tree       []MenuItem
 	Action     string // where the form posts
 	Error      string
+}
+
+// MenuRoleRow is one menu role in the menu roles list.
+type MenuRoleRow struct {
+	ID          uint64
+	Name        string
+	Description string
+	IsDefault   bool
+	Members     int64
+}
+
+// MenuRolesView is the menu roles list.
+type MenuRolesView struct {
+	Rows []MenuRoleRow
+}
+
+// MenuRoleForm is the create or edit form of a menu role, with its menus as a checkbox tree.
+type MenuRoleForm struct {
+	ID          uint64 // 0 to create
+	Name        string
+	Description string
+	IsDefault   bool
+	Members     int64
+	Tree        []MenuItem
+	Error       string
+	Errors      map[string]string
+}
+
+// RoleChoice is a menu role to tick.
+type RoleChoice struct {
+	ID        uint64
+	Name      string
+	IsDefault bool
+	Checked   bool
+}
+
+// AccountMenusView is one account's menu roles, extra menus and hidden menus, as a form.
+type AccountMenusView struct {
+	AccountID uint64
+	Username  string
+	Roles     []RoleChoice
+	Extras    []MenuItem // Checked: an extra menu
+	Hidden    []MenuItem // Checked: a hidden menu
+	Error     string
+}
+
+// EffectiveItem is a menu of an account's effective tree, labelled with where it comes from.
+type EffectiveItem struct {
+	Name      string
+	Code      string
+	Icon      string
+	Roles     []string
+	Extra     bool
+	Ancestor  bool
+	Hidden    bool
+	Effective bool
+	Visible   bool
+	Children  []EffectiveItem
+}
+
+// BulkMenusView is the bulk change of menus over the users a filter matches.
+type BulkMenusView struct {
+	Filter  UserFilter
+	Count   int  // accounts matching
+	TooMany bool // more than the most one change may touch
+	Max     int
+	Action  string
+	Actions []string
+	Roles   []RoleChoice
+	Tree    []MenuItem
+	Error   string
 }
 
 // AuditFilter is the audit page's query.
@@ -321,4 +396,43 @@ func PasswordLoginURL(next string) string {
 		return "/admin/login"
 	}
 	return "/admin/login?next=" + url.QueryEscape(next)
+}
+
+// FilterQuery is the users list's filter as a query string, for links that keep it.
+func (f UserFilter) FilterQuery() string {
+	q := url.Values{}
+	for k, v := range map[string]string{"q": f.Q, "role": f.Role, "bind": f.Bind} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if len(q) == 0 {
+		return ""
+	}
+	return "?" + q.Encode()
+}
+
+func menuRoleFormAction(id uint64) string {
+	if id == 0 {
+		return "/admin/menu-roles"
+	}
+	return "/admin/menu-roles/" + itoa(id)
+}
+
+// indent is the parent picker's prefix for a menu at depth.
+func indent(depth int) string {
+	if depth == 0 {
+		return ""
+	}
+	return strings.Repeat("\u00a0\u00a0\u00a0", depth-1) + "\u00a0└\u00a0"
+}
+
+func itoaInt(n int) string { return strconv.Itoa(n) }
+
+// fieldClass marks an input whose value was refused.
+func invalidIf(errs map[string]string, field string) string {
+	if errs[field] != "" {
+		return "true"
+	}
+	return ""
 }

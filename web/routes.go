@@ -94,6 +94,15 @@ func (s *site) routes() error {
 	admins.POST("/menus", con.CreateMenu)
 	admins.POST("/menus/:id", con.UpdateMenu)
 	admins.POST("/menus/:id/delete", con.DeleteMenu)
-	admins.POST("/menus/:id/move", con.MoveMenu) // reorder among siblings
+	admins.POST("/menus/:id/move", con.MoveMenu)   // reorder among siblings
+	admins.POST("/menus/:id/place", con.PlaceMenu) // drag and drop: a new parent and position
+	admins.GET("/menu-roles", con.MenuRoles)
+	admins.GET("/menu-roles/new", con.NewMenuRole)
+	admins.POST("/menu-roles", con.CreateMenuRole)
+	admins.GET("/menu-roles/:id", con.MenuRole)
+	admins.POST("/menu-roles/:id", con.UpdateMenuRole)
+	admins.POST("/menu-roles/:id/delete", con.DeleteMenuRole)
+	admins.GET("/users/bulk", con.BulkMenusOverFilter)       // bulk: every user the list's filter matches
+	admins.POST("/users/bulk", con.ApplyBulkMenusOverFilter) // bulk: add/remove/set roles, add extras, hide
 	return nil
 }

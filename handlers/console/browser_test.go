@@ -183,7 +183,7 @@ func consoleInBrowser(t *testing.T, driver string) {
 		chromedp.SetValue(byTestID("menu-code-input"), "orders"),
 		chromedp.Click(byTestID("menu-submit")),
 	)
-	waitText("form-error", "already has this code") // a boosted form shows the 422 page too
+	waitText("field-error-code", "already has this code") // a boosted form shows the 422 page too, the reason at the field
 	if v, err := chromedp.Run(ctx, chromedp.Value(byTestID("menu-name-input"))); err != nil || v != "Again" {
 		t.Fatalf("the refused form must keep what was typed, got %q (%v)", v, err)
 	}
@@ -211,12 +211,12 @@ func consoleInBrowser(t *testing.T, driver string) {
 	must("WeChat users", chromedp.Click(byTestID("nav-wechat-users")), chromedp.WaitVisible(byTestID("wechat-table")))
 	screenshot(t, ctx, "console-wechat-users.png")
 	must("audit", chromedp.Click(byTestID("nav-audit")), chromedp.WaitVisible(byTestID("audit-table")))
-	waitText("audit-table", "menus assigned")
+	waitText("audit-table", "user's menus set")
 	screenshot(t, ctx, "console-audit-en.png")
 
 	must("switch back to Chinese", chromedp.Click(byTestID("lang-zh-CN")))
 	waitText("audit-heading", "操作日志")
-	waitText("audit-table", "分配菜单")
+	waitText("audit-table", "设置用户菜单")
 	screenshot(t, ctx, "console-audit.png")
 	must("log out", chromedp.Click(byTestID("logout")), chromedp.WaitVisible(byTestID("login-form")))
 	if got := text(byTestID("login-heading")); got != "登录管理后台" || htmlLang() != "zh-CN" {

@@ -322,8 +322,11 @@ func TestMenusReachTheMiniProgram(t *testing.T) {
 		}), "/admin/menus")
 		dup := b.post("/admin/menus", url.Values{"name": {"Again"}, "code": {"orders"}, "visible": {"1"}})
 		mustStatus(t, "duplicate code", dup, http.StatusUnprocessableEntity)
-		if v, _ := dup.testid("menu-name-input").Attr("value"); v != "Again" || !strings.Contains(dup.testid("form-error").Text(), "already has this code") {
-			t.Fatalf("a refused menu must come back with its values and the reason: %q %q", v, dup.testid("form-error").Text())
+		if v, _ := dup.testid("menu-name-input").Attr("value"); v != "Again" || !strings.Contains(dup.testid("field-error-code").Text(), "already has this code") {
+			t.Fatalf("a refused menu must come back with its values and the reason at the field: %q %q", v, dup.testid("field-error-code").Text())
+		}
+		if inv, _ := dup.testid("menu-code-input").Attr("aria-invalid"); inv != "true" {
+			t.Fatalf("the refused field must be marked invalid, aria-invalid=%q", inv)
 		}
 		menus, _ = app.Store.AllMenus(ctx)
 		refunds := menus[1]
@@ -380,7 +383,9 @@ func TestMenusReachTheMiniProgram(t *testing.T) {
 			}
 		}
 		bobInfo := app.Authed(t, http.MethodGet, "/mobileApi/user/info", bobToken, nil)
-		if l, _ := bobInfo.Body["menuList"].([]any); len(l) != 1 || l[0].(map[string]any)["code"] != "orders.refunds" {
+		// The child alone comes under its parent, never at the top among other parents' children.
+		if l, _ := bobInfo.Body["menuList"].([]any); len(l) != 1 || l[0].(map[string]any)["code"] != "orders" ||
+			len(l[0].(map[string]any)["children"].([]any)) != 1 || l[0].(map[string]any)["children"].([]any)[0].(map[string]any)["code"] != "orders.refunds" {
 			t.Fatalf("bob's menuList after bulk apply: %s", bobInfo.Raw)
 		}
 
@@ -428,8 +433,8 @@ func TestMenuEditAndReorder(t *testing.T) {
 		}
 		loop := b.post(fmt.Sprintf("/admin/menus/%d", a.ID), url.Values{"name": {"A"}, "code": {"a"}, "parent_id": {fmt.Sprint(child.ID)}, "visible": {"1"}})
 		mustStatus(t, "menu under its own child", loop, http.StatusUnprocessableEntity)
-		if !strings.Contains(loop.testid("form-error").Text(), "under itself") {
-			t.Fatalf("loop message: %q", loop.testid("form-error").Text())
+		if !strings.Contains(loop.testid("field-error-parent_id").Text(), "under itself") {
+			t.Fatalf("loop message at the parent picker: %q", loop.testid("field-error-parent_id").Text())
 		}
 		mustRedirect(t, "rename", b.post(fmt.Sprintf("/admin/menus/%d", a.ID), url.Values{"name": {"Alpha"}, "code": {"alpha"}, "sort": {"0"}}), "/admin/menus")
 		got, _ := app.Store.MenuByID(ctx, a.ID)
@@ -653,8 +658,8 @@ func TestDashboardAndStatic(t *testing.T) {
 			assets = append(assets, v)
 		}
 	})
-	if len(assets) != 4 {
-		t.Fatalf("want pico, console.css, htmx and console.js, got %v", assets)
+	if len(assets) != 5 {
+		t.Fatalf("want pico, console.css, htmx, Sortable and console.js, got %v", assets)
 	}
 	for _, a := range assets {
 		s := b.get(a)

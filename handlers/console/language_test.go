@@ -131,9 +131,9 @@ func TestPagesInBothLanguages(t *testing.T) {
 		// A refused form and a flash message come back in the reader's language.
 		bad := zh.post("/admin/menus", url.Values{"name": {"Again"}, "code": {"orders"}, "visible": {"1"}})
 		mustStatus(t, "taken code", bad, http.StatusUnprocessableEntity)
-		expectText(t, "taken code", bad, map[string]string{"form-error": "已有其他菜单使用这个编码"})
+		expectText(t, "taken code", bad, map[string]string{"field-error-code": "已有其他菜单使用这个编码"})
 		bad = en.post("/admin/menus", url.Values{"name": {"Bad"}, "code": {"has space"}, "visible": {"1"}})
-		expectText(t, "bad code", bad, map[string]string{"form-error": "Enter a code: at most 64 letters"})
+		expectText(t, "bad code", bad, map[string]string{"field-error-code": "Enter a code: at most 64 letters"})
 		mustRedirect(t, "create", zh.post("/admin/menus", url.Values{"name": {"退款"}, "code": {"refunds"}, "visible": {"1"}}), "/admin/menus")
 		expectText(t, "flash", zh.get("/admin/menus"), map[string]string{"flash": "菜单“退款”已创建。"})
 		mustRedirect(t, "bulk with nobody", zh.get("/admin/users/menus"), "/admin/users")
@@ -262,13 +262,18 @@ func TestAuditDetailsReadInChinese(t *testing.T) {
 	mustRedirect(t, "menu b", b.post("/admin/menus", url.Values{"name": {"B"}, "code": {"b"}, "visible": {"1"}}), "/admin/menus")
 	mustRedirect(t, "move", b.post("/admin/menus/2/move", url.Values{"direction": {"up"}}), "/admin/menus")
 	mustRedirect(t, "assign", b.post(davePath+"/menus", url.Values{"menu_id": {"1", "2"}}), davePath)
+	mustRedirect(t, "menu role", b.post("/admin/menu-roles", url.Values{"name": {"店员"}, "menu_id": {"1"}}), "/admin/menu-roles")
+	mustRedirect(t, "bulk", b.post("/admin/users/bulk", url.Values{"q": {"dave"}, "action": {"add_role"}, "role_id": {"1"}}), "/admin/users?q=dave")
+	mustRedirect(t, "drag", b.post("/admin/menus/1/place", url.Values{"parent_id": {"2"}, "index": {"0"}}), "/admin/menus")
 	app.BindNew(t, "erin-phone", "erin", "erin-password")
 	mustRedirect(t, "unbind", b.post(davePath+"/unbind", nil), davePath)
 
 	// Each action's detail reads in Chinese and names what it touched, as it was named then.
 	translated := map[string]string{
 		account.ActionAccountCreate: "erin", account.ActionAccountUpdate: "dave", account.ActionPasswordReset: "dave",
-		account.ActionMenuCreate: "B", account.ActionMenuReorder: "「B」", account.ActionMenusAssign: "B、A",
+		account.ActionMenuCreate: "B", account.ActionMenuReorder: "「B」", account.ActionAccountMenus: "额外菜单 B、A",
+		account.ActionMenuRoleCreate: "菜单角色「店员」，菜单：A", account.ActionMenusBulk: "添加菜单角色：1 个账号（dave），菜单角色「店员」",
+		account.ActionMenuMove: "菜单「A」移到「B」下第 1 位",
 		account.ActionUnbind: "dave", account.ActionBind: "erin", account.ActionConsoleLoginFailed: "root",
 	}
 	seen := map[string]bool{}

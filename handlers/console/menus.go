@@ -41,7 +41,7 @@ func (h *Handler) renderMenus(c *gin.Context, status int, form templates.MenuFor
 		return
 	}
 	v := templates.MenusView{Tree: menuItemsOf(all, nil), Form: form}
-	v.Parents = parentOptions(v.Tree, "", form.ID)
+	v.Parents = parentOptions(v.Tree, 0, form.ID)
 	h.render(c, status, templates.MenusPage(h.page(c, "console.menus.title", "menus"), v))
 }
 
@@ -79,7 +79,10 @@ func (h *Handler) refuseMenuForm(c *gin.Context, form templates.MenuForm, err er
 	if h.answeredFailure(c, err, account.ErrMenuNotFound, "console.not_found.menu") {
 		return
 	}
-	form.Error = h.message(c, err)
+	form.Error, form.Errors = h.fieldErrors(c, err, "name", "code", "path", "icon", "parent_id", "sort")
+	if errors.Is(err, account.ErrMenuCodeTaken) {
+		form.Error, form.Errors = "", map[string]string{"code": h.message(c, err)}
+	}
 	h.renderMenus(c, http.StatusUnprocessableEntity, form)
 }
 
@@ -159,25 +162,63 @@ func menuItemsOf(tree []account.MenuBranch, checked map[uint64]bool) []templates
 	return out
 }
 
-// parentOptions lists the menus a menu may be placed under: any but itself and its subtree.
-func parentOptions(tree []templates.MenuItem, indent string, exclude uint64) []templates.MenuOption {
+// parentOptions lists the menus a menu may be placed under, as an indented tree: any but itself
+// and its subtree.
+func parentOptions(tree []templates.MenuItem, depth int, exclude uint64) []templates.MenuOption {
 	var out []templates.MenuOption
 	for _, m := range tree {
 		if m.ID == exclude && exclude != 0 {
 			continue
 		}
-		out = append(out, templates.MenuOption{ID: m.ID, Label: indent + m.Name + " (" + m.Code + ")"})
-		out = append(out, parentOptions(m.Children, indent+"— ", exclude)...)
+		out = append(out, templates.MenuOption{ID: m.ID, Label: m.Name + " (" + m.Code + ")", Depth: depth})
+		out = append(out, parentOptions(m.Children, depth+1, exclude)...)
 	}
 	return out
 }
 
-// menuItems turns a user's menu tree, as the mini-program sees it, into view items.
-func menuItems(nodes []account.MenuNode) []templates.MenuItem {
-	out := make([]templates.MenuItem, 0, len(nodes))
-	for _, n := range nodes {
-		out = append(out, templates.MenuItem{ID: n.ID, Name: n.Name, Code: n.Code, Path: n.Path, Icon: n.Icon, Sort: n.Sort,
-			Visible: true, Children: menuItems(n.Children)})
+// PlaceMenu moves a menu where it was dropped: under parent_id (0 or empty: the top) at
+// position index among its new siblings. The drag-and-drop script posts it; a form can too.
+func (h *Handler) PlaceMenu(c *gin.Context) {
+	id, ok := h.pathID(c, "console.not_found.menu")
+	if !ok {
+		return
+	}
+	var parent *uint64
+	if p, err := strconv.ParseUint(strings.TrimSpace(c.PostForm("parent_id")), 10, 64); err == nil && p > 0 {
+		parent = &p
+	}
+	index, err := strconv.Atoi(strings.TrimSpace(c.PostForm("index")))
+	if err != nil || index < 0 {
+		h.redirectError(c, "/admin/menus", &account.InputError{Field: "index", Msg: "drop the menu on the tree"})
+		return
+	}
+	if err := h.accounts.PlaceMenu(c.Request.Context(), actor(c), id, parent, index); err != nil {
+		if errors.Is(err, account.ErrMenuNotFound) {
+			h.notFound(c, "console.not_found.menu")
+			return
+		}
+		if !refused(err) {
+			h.fail(c, err)
+			return
+		}
+		h.redirectError(c, "/admin/menus", err)
+		return
+	}
+	h.redirect(c, "/admin/menus", "console.flash.menu_moved", nil)
+}
+
+// effectiveItems is an account's menu tree as its page shows it: the menus it sees, and those
+// its hidden menus take away, each labelled with where it comes from; the rest left out.
+func effectiveItems(tree []account.EffectiveMenu) []templates.EffectiveItem {
+	var out []templates.EffectiveItem
+	for _, m := range tree {
+		children := effectiveItems(m.Children)
+		granted := m.Extra || len(m.Roles) > 0
+		if !m.Effective && !(granted && m.Hidden) && len(children) == 0 {
+			continue
+		}
+		out = append(out, templates.EffectiveItem{Name: m.Name, Code: m.Code, Icon: m.Icon, Roles: m.Roles, Extra: m.Extra,
+			Ancestor: m.Ancestor, Hidden: m.Hidden, Effective: m.Effective, Visible: m.Visible, Children: children})
 	}
 	return out
 }

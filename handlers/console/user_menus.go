@@ -3,6 +3,8 @@ package console
 import (
 	"errors"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -10,33 +12,78 @@ import (
 	"wxbind/templates"
 )
 
-// maxBulkAccounts bounds one bulk apply.
+// maxBulkAccounts bounds one bulk apply to the users ticked in the list.
 const maxBulkAccounts = 500
 
-// UserMenus shows a checkbox tree of every menu, the account's own checked.
+// UserMenus shows the account's menu roles, extra menus and hidden menus, to change.
 func (h *Handler) UserMenus(c *gin.Context) {
 	id, ok := h.pathID(c, "console.not_found.account")
 	if !ok {
 		return
 	}
-	h.renderUserMenus(c, http.StatusOK, []uint64{id}, "")
+	h.renderAccountMenus(c, http.StatusOK, id, nil, "")
 }
 
-// SetUserMenus replaces the account's menu set with the checked menu_id values, in one
-// transaction.
+// SetUserMenus replaces the account's menu roles (role_id), extra menus (menu_id) and hidden
+// menus (hidden_id), in one transaction.
 func (h *Handler) SetUserMenus(c *gin.Context) {
 	id, ok := h.pathID(c, "console.not_found.account")
 	if !ok {
 		return
 	}
-	if err := h.accounts.SetExtraMenus(c.Request.Context(), actor(c), id, ids(c.PostFormArray("menu_id"))); err != nil {
-		h.refuseMenus(c, []uint64{id}, err)
+	roles, extras, hidden := ids(c.PostFormArray("role_id")), ids(c.PostFormArray("menu_id")), ids(c.PostFormArray("hidden_id"))
+	if err := h.accounts.SetAccountMenus(c.Request.Context(), actor(c), id, roles, extras, hidden); err != nil {
+		if errors.Is(err, account.ErrAccountNotFound) {
+			h.notFound(c, "console.not_found.account")
+			return
+		}
+		if !refused(err) {
+			h.fail(c, err)
+			return
+		}
+		h.renderAccountMenus(c, http.StatusUnprocessableEntity, id, &account.AccountMenus{RoleIDs: roles, ExtraIDs: extras, HiddenIDs: hidden}, h.message(c, err))
 		return
 	}
 	h.redirect(c, templates.UserURL(id), "console.flash.menus_saved", nil)
 }
 
-// BulkMenus shows the checkbox tree for the users selected in the list (user_id values).
+// renderAccountMenus shows the form with the account's lists, or with typed (a refused post).
+func (h *Handler) renderAccountMenus(c *gin.Context, status int, id uint64, typed *account.AccountMenus, errMsg string) {
+	ctx := c.Request.Context()
+	accts, err := h.accounts.Accounts(ctx, []uint64{id})
+	if errors.Is(err, account.ErrAccountNotFound) {
+		h.notFound(c, "console.not_found.account")
+		return
+	}
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	cur := typed
+	if cur == nil {
+		got, err := h.accounts.AccountMenus(ctx, id)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		cur = &got
+	}
+	all, err := h.accounts.Menus(ctx)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	roles, err := h.roleChoices(c, idSet(cur.RoleIDs))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	v := templates.AccountMenusView{AccountID: id, Username: accts[0].Username, Roles: roles,
+		Extras: menuItemsOf(all, idSet(cur.ExtraIDs)), Hidden: menuItemsOf(all, idSet(cur.HiddenIDs)), Error: errMsg}
+	h.render(c, status, templates.AccountMenusPage(h.page(c, "console.user_menus.title", "users"), v))
+}
+
+// BulkMenus shows the checkbox tree for the users ticked in the list (user_id values).
 func (h *Handler) BulkMenus(c *gin.Context) {
 	accountIDs := ids(c.QueryArray("user_id"))
 	if len(accountIDs) == 0 {
@@ -49,8 +96,8 @@ func (h *Handler) BulkMenus(c *gin.Context) {
 	h.renderUserMenus(c, http.StatusOK, accountIDs, "")
 }
 
-// ApplyBulkMenus gives every selected user (user_id) exactly the checked menus (menu_id), all in
-// one transaction.
+// ApplyBulkMenus gives every ticked user (user_id) exactly the checked menus (menu_id) as
+// their extra menus, all in one transaction.
 func (h *Handler) ApplyBulkMenus(c *gin.Context) {
 	accountIDs := ids(c.PostFormArray("user_id"))
 	if err := h.accounts.ApplyMenus(c.Request.Context(), actor(c), accountIDs, ids(c.PostFormArray("menu_id"))); err != nil {
@@ -87,32 +134,90 @@ func (h *Handler) renderUserMenus(c *gin.Context, status int, accountIDs []uint6
 		h.fail(c, err)
 		return
 	}
-	checked := map[uint64]bool{}
-	v := templates.UserMenusView{Error: errMsg}
-	if len(accts) == 1 {
-		// One account: its current set is checked. Several: start empty, since the set replaces theirs.
-		mine, err := h.accounts.AccountMenus(ctx, accts[0].ID)
-		if err != nil {
+	v := templates.UserMenusView{Error: errMsg, Action: "/admin/users/menus"}
+	for _, a := range accts {
+		v.AccountIDs = append(v.AccountIDs, a.ID)
+		v.Usernames = append(v.Usernames, a.Username)
+	}
+	v.Tree = menuItemsOf(all, nil) // the set replaces theirs: start empty
+	h.render(c, status, templates.UserMenusPage(h.page(c, "console.user_menus.title", "users"), v))
+}
+
+// bulkFilter is the users list's filter, from the query (GET) or the form (POST).
+func bulkFilter(c *gin.Context) templates.UserFilter {
+	get := c.Query
+	if c.Request.Method == http.MethodPost {
+		get = c.PostForm
+	}
+	f := templates.UserFilter{Q: trimQuery(get("q")), Role: get("role"), Bind: get("bind")}
+	if !account.ValidRole(f.Role) {
+		f.Role = ""
+	}
+	if f.Bind != account.BindBound && f.Bind != account.BindUnbound {
+		f.Bind = account.BindAny
+	}
+	return f
+}
+
+func accountFilter(f templates.UserFilter) account.AccountFilter {
+	return account.AccountFilter{Query: f.Q, Role: f.Role, Bind: f.Bind}
+}
+
+// BulkMenusOverFilter shows how many users the list's filter (q, role, bind) matches and the
+// change to make to all of them.
+func (h *Handler) BulkMenusOverFilter(c *gin.Context) {
+	h.renderBulk(c, http.StatusOK, bulkFilter(c), account.BulkMenuChange{Action: account.BulkAddRole}, "")
+}
+
+// ApplyBulkMenusOverFilter applies the change (action, role_id, menu_id) to every user the
+// filter matches, in one transaction audited once.
+func (h *Handler) ApplyBulkMenusOverFilter(c *gin.Context) {
+	f := bulkFilter(c)
+	ch := account.BulkMenuChange{Action: c.PostForm("action"), RoleIDs: ids(c.PostFormArray("role_id")), MenuIDs: ids(c.PostFormArray("menu_id"))}
+	n, err := h.accounts.BulkMenus(c.Request.Context(), actor(c), accountFilter(f), ch)
+	if err != nil {
+		if !refused(err) {
 			h.fail(c, err)
 			return
 		}
-		for _, id := range mine.ExtraIDs {
-			checked[id] = true
-		}
-		v.Action = templates.UserURL(accts[0].ID) + "/menus"
-	} else {
-		v.Action = "/admin/users/menus"
-		for _, a := range accts {
-			v.AccountIDs = append(v.AccountIDs, a.ID)
-		}
+		h.renderBulk(c, http.StatusUnprocessableEntity, f, ch, h.message(c, err))
+		return
 	}
-	for _, a := range accts {
-		v.Usernames = append(v.Usernames, a.Username)
+	h.redirect(c, "/admin/users"+f.FilterQuery(), "console.flash.bulk_applied", map[string]any{
+		"Count": h.locale(c).Number(int64(n)), "Action": h.tr(c).T("console.bulk.action." + ch.Action)})
+}
+
+func (h *Handler) renderBulk(c *gin.Context, status int, f templates.UserFilter, ch account.BulkMenuChange, errMsg string) {
+	ctx := c.Request.Context()
+	n, err := h.accounts.CountMatching(ctx, accountFilter(f))
+	if err != nil {
+		h.fail(c, err)
+		return
 	}
-	if len(accts) == 1 && c.FullPath() == "/admin/users/menus" {
-		// A bulk apply that selected one user still posts as a bulk apply.
-		v.Action, v.AccountIDs = "/admin/users/menus", []uint64{accts[0].ID}
+	all, err := h.accounts.Menus(ctx)
+	if err != nil {
+		h.fail(c, err)
+		return
 	}
-	v.Tree = menuItemsOf(all, checked)
-	h.render(c, status, templates.UserMenusPage(h.page(c, "console.user_menus.title", "users"), v))
+	roles, err := h.roleChoices(c, idSet(ch.RoleIDs))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	v := templates.BulkMenusView{Filter: f, Count: n, TooMany: n > account.MaxBulkAccounts, Max: account.MaxBulkAccounts,
+		Action: ch.Action, Actions: account.BulkMenuActions, Roles: roles, Tree: menuItemsOf(all, idSet(ch.MenuIDs)), Error: errMsg}
+	h.render(c, status, templates.BulkMenusPage(h.page(c, "console.bulk.title", "users"), v))
+}
+
+// trimQuery is a search term as the users list reads it: trimmed, valid text, at most
+// maxQueryLen characters.
+func trimQuery(q string) string {
+	q = strings.TrimSpace(q)
+	if !utf8.ValidString(q) {
+		return ""
+	}
+	if utf8.RuneCountInString(q) > maxQueryLen {
+		q = string([]rune(q)[:maxQueryLen])
+	}
+	return q
 }

@@ -75,10 +75,15 @@ func (h *Handler) userView(c *gin.Context, id uint64) (templates.UserView, error
 	}
 	loc := h.locale(c)
 	v := templates.UserView{ID: d.ID, Username: d.Username, Name: d.Name, Role: d.Role, Status: d.Status, CreatedAt: loc.Time(&d.CreatedAt),
-		Phone: d.Phone, ActiveTokens: d.ActiveTokens, Menus: menuItems(d.Menus), Audit: h.auditRows(c, d.Audit)}
+		Phone: d.Phone, ActiveTokens: d.ActiveTokens, Audit: h.auditRows(c, d.Audit)}
 	if l := d.LastLogin; l != nil {
 		v.LastConsoleMethod, v.LastConsoleLogin = l.Method, loc.Time(&l.Entry.CreatedAt)
 	}
+	menus, err := h.accounts.AccountMenus(c.Request.Context(), id)
+	if err != nil {
+		return templates.UserView{}, err
+	}
+	v.Menus = effectiveItems(menus.Tree)
 	if ident := d.Identity; ident != nil {
 		v.Bound, v.IdentityID = true, ident.ID
 		v.Nickname, v.AvatarURL, v.MaskedOpenID = ident.Nickname, ident.AvatarURL, MaskOpenID(ident.OpenID)
@@ -89,12 +94,23 @@ func (h *Handler) userView(c *gin.Context, id uint64) (templates.UserView, error
 
 // NewUser shows the create-account form.
 func (h *Handler) NewUser(c *gin.Context) {
-	h.render(c, http.StatusOK, templates.NewUserPage(h.page(c, "console.new_user.title", "users"), templates.NewUserView{Role: account.RoleUser}))
+	def, err := h.accounts.DefaultMenuRoleID(c.Request.Context())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	roles, err := h.roleChoices(c, map[uint64]bool{def: true})
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, templates.NewUserPage(h.page(c, "console.new_user.title", "users"), templates.NewUserView{Role: account.RoleUser, MenuRoles: roles}))
 }
 
 // CreateUser creates an account; a refused one shows the form again with what was typed.
 func (h *Handler) CreateUser(c *gin.Context) {
-	n := account.NewAccount{Username: c.PostForm("username"), Name: c.PostForm("name"), Role: c.PostForm("role"), Password: c.PostForm("password")}
+	n := account.NewAccount{Username: c.PostForm("username"), Name: c.PostForm("name"), Role: c.PostForm("role"), Password: c.PostForm("password"),
+		MenuRoleIDs: ids(c.PostFormArray("role_id"))}
 	a, err := h.accounts.CreateAccountAs(c.Request.Context(), actor(c), n)
 	if err != nil {
 		if !refused(err) {
@@ -102,6 +118,10 @@ func (h *Handler) CreateUser(c *gin.Context) {
 			return
 		}
 		v := templates.NewUserView{Username: n.Username, Name: n.Name, Role: n.Role, Error: h.message(c, err)}
+		if v.MenuRoles, err = h.roleChoices(c, idSet(n.MenuRoleIDs)); err != nil {
+			h.fail(c, err)
+			return
+		}
 		h.render(c, http.StatusUnprocessableEntity, templates.NewUserPage(h.page(c, "console.new_user.title", "users"), v))
 		return
 	}
