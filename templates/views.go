@@ -429,7 +429,7 @@ func indent(depth int) string {
 
 func itoaInt(n int) string { return strconv.Itoa(n) }
 
-// fieldClass marks an input whose value was refused.
+// invalidIf is aria-invalid for a field whose value was refused.
 func invalidIf(errs map[string]string, field string) string {
 	if errs[field] != "" {
 		return "true"

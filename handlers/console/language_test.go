@@ -274,7 +274,7 @@ func TestAuditDetailsReadInChinese(t *testing.T) {
 		account.ActionMenuCreate: "B", account.ActionMenuReorder: "「B」", account.ActionAccountMenus: "额外菜单 B、A",
 		account.ActionMenuRoleCreate: "菜单角色「店员」，菜单：A", account.ActionMenusBulk: "添加菜单角色：1 个账号（dave），菜单角色「店员」",
 		account.ActionMenuMove: "菜单「A」移到「B」下第 1 位",
-		account.ActionUnbind: "dave", account.ActionBind: "erin", account.ActionConsoleLoginFailed: "root",
+		account.ActionUnbind:   "dave", account.ActionBind: "erin", account.ActionConsoleLoginFailed: "root",
 	}
 	seen := map[string]bool{}
 	p := b.get("/admin/audit")
