@@ -14,13 +14,13 @@ import (
 	"wxbind/models/modelstest"
 )
 
+// menuRolesMigration is the version of 00010_menu_roles.sql.
+const menuRolesMigration = 10
+
 // TestUpgradeKeepsEveryonesMenus fills a database of the schema before menu roles (every migration
 // before 00010) with menus and per-user assignments, a child assigned without its parent among them,
 // then upgrades it: every assignment becomes an extra menu, and everyone sees what they saw,
 // the child now under its parent.
-// menuRolesMigration is the version of 00010_menu_roles.sql.
-const menuRolesMigration = 10
-
 func TestUpgradeKeepsEveryonesMenus(t *testing.T) {
 	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
 		dsn := modelstest.NewDSN(t, driver)

@@ -65,7 +65,7 @@
           if (evt.from === evt.to && evt.oldIndex === evt.newIndex) return;
           var body = new URLSearchParams({ parent_id: evt.to.dataset.parentId || "0", index: String(evt.newIndex) });
           fetch("/admin/menus/" + evt.item.dataset.menuId + "/place", {
-            method: "POST", body: body, credentials: "same-origin"
+            method: "POST", body: body, credentials: "same-origin", redirect: "manual" // the reload shows the flash
           }).then(function () { window.location.reload(); }, function () { window.location.reload(); });
         }
       });

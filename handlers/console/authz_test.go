@@ -74,6 +74,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		id := fmt.Sprint(target.ID)
 		mid := fmt.Sprint(menu.ID)
+		role, err := app.Accounts.CreateMenuRole(ctx, account.Actor{Name: "test"}, account.MenuRoleInput{Name: "Clerk", MenuIDs: []uint64{menu.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rid := fmt.Sprint(role.ID)
 
 		toLogin, toDashboard := answer{http.StatusSeeOther, "/admin/login"}, answer{http.StatusSeeOther, "/admin/"}
 		routes := []route{
@@ -99,6 +104,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{"POST", "/admin/menus/:id/delete", "/admin/menus/999999/delete", url.Values{}, true, nil},
 			{"GET", "/admin/settings", "/admin/settings", nil, true, nil},
 			{"POST", "/admin/settings", "/admin/settings", url.Values{}, true, nil},
+			{"POST", "/admin/menus/:id/place", "/admin/menus/" + mid + "/place", url.Values{"parent_id": {"0"}, "index": {"0"}}, true, nil},
+			{"GET", "/admin/menu-roles", "/admin/menu-roles", nil, true, nil},
+			{"GET", "/admin/menu-roles/new", "/admin/menu-roles/new", nil, true, nil},
+			{"POST", "/admin/menu-roles", "/admin/menu-roles", url.Values{"name": {"R-" + driver}, "menu_id": {mid}}, true, nil},
+			{"GET", "/admin/menu-roles/:id", "/admin/menu-roles/" + rid, nil, true, nil},
+			{"POST", "/admin/menu-roles/:id", "/admin/menu-roles/" + rid, url.Values{"name": {"Clerk"}, "menu_id": {mid}}, true, nil},
+			{"POST", "/admin/menu-roles/:id/delete", "/admin/menu-roles/999999/delete", url.Values{}, true, nil},
+			{"GET", "/admin/users/bulk", "/admin/users/bulk?q=tar", nil, true, nil},
+			{"POST", "/admin/users/bulk", "/admin/users/bulk", url.Values{"q": {"tar"}, "action": {"add_role"}, "role_id": {rid}}, true, nil},
 			// Open to all: the form sends a logged-in browser on, and an account of role user
 			// cannot log in, whoever asks (its right password answers like a wrong one).
 			{method: "GET", pattern: "/admin/login", path: "/admin/login", open: []answer{{http.StatusOK, ""}, toDashboard, toDashboard, toDashboard}},

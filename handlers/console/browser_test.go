@@ -177,7 +177,7 @@ func consoleInBrowser(t *testing.T, driver string) {
 		chromedp.Click(byTestID("menu-submit")),
 	)
 	waitText("menu-tree", "Orders 📦")
-	screenshot(t, ctx, "console-menus.png")
+	// console-menus.png and console-user-menus.png are TestMenuTreesInBrowser's.
 	must("create a menu with a taken code",
 		chromedp.SetValue(byTestID("menu-name-input"), "Again"),
 		chromedp.SetValue(byTestID("menu-code-input"), "orders"),
@@ -197,7 +197,6 @@ func consoleInBrowser(t *testing.T, driver string) {
 		chromedp.WaitVisible(byTestID("menu-check-orders")),
 		chromedp.Click(byTestID("menu-check-orders")),
 	)
-	screenshot(t, ctx, "console-user-menus.png")
 	must("save", chromedp.Click(byTestID("save-menus")))
 	waitText("flash", "Menus saved")
 	waitText("menu-list", "Orders 📦")
@@ -235,7 +234,15 @@ func takeScreenshot(t *testing.T, ctx context.Context, name string, save bool) {
 	if img, err := png.Decode(bytes.NewReader(shot)); err != nil || img.Bounds().Dx() < 800 {
 		t.Fatalf("screenshot %s is not a sane PNG: %v", name, err)
 	}
-	if !save || os.Getenv("UPDATE_SCREENSHOTS") == "" {
+	if save {
+		saveScreenshot(t, name, shot)
+	}
+}
+
+// saveScreenshot writes a screenshot to docs/screenshots with UPDATE_SCREENSHOTS=1.
+func saveScreenshot(t *testing.T, name string, shot []byte) {
+	t.Helper()
+	if os.Getenv("UPDATE_SCREENSHOTS") == "" {
 		return
 	}
 	out := filepath.Join("..", "..", "docs", "screenshots", name)

@@ -140,7 +140,7 @@ func TestInfoFreshOnEveryInstance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := b.Accounts.SetAccountMenus(ctx, admin, acct.ID, []uint64{orders.ID}); err != nil {
+		if err := b.Accounts.SetExtraMenus(ctx, admin, acct.ID, []uint64{orders.ID}); err != nil {
 			t.Fatal(err)
 		}
 		if got := menuNames(info("after assigning")); len(got) != 1 || got[0] != "Orders" {
@@ -161,7 +161,7 @@ func TestInfoFreshOnEveryInstance(t *testing.T) {
 		if err := b.Accounts.UpdateMenu(ctx, admin, orders.ID, account.MenuInput{Name: "Orders 📦", Code: "orders", Visible: true}); err != nil {
 			t.Fatal(err)
 		}
-		if err := b.Accounts.SetAccountMenus(ctx, admin, acct.ID, nil); err != nil {
+		if err := b.Accounts.SetExtraMenus(ctx, admin, acct.ID, nil); err != nil {
 			t.Fatal(err)
 		}
 		if got := menuNames(info("after taking the menu away")); len(got) != 0 {
