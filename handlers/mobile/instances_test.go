@@ -167,6 +167,29 @@ func TestInfoFreshOnEveryInstance(t *testing.T) {
 		if got := menuNames(info("after taking the menu away")); len(got) != 0 {
 			t.Fatalf("menus cleared on B: A's info lists %v", got)
 		}
+		// Menu roles: a role given on B, then its menus changed on B, then the role deleted.
+		role, err := b.Accounts.CreateMenuRole(ctx, admin, account.MenuRoleInput{Name: "Clerk"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Accounts.SetAccountMenus(ctx, admin, acct.ID, []uint64{role.ID}, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := menuNames(info("after an empty role")); len(got) != 0 {
+			t.Fatalf("empty role on B: A's info lists %v", got)
+		}
+		if err := b.Accounts.UpdateMenuRole(ctx, admin, role.ID, account.MenuRoleInput{Name: "Clerk", MenuIDs: []uint64{orders.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := menuNames(info("after the role gained a menu")); len(got) != 1 {
+			t.Fatalf("role changed on B: A's info lists %v", got)
+		}
+		if err := b.Accounts.DeleteMenuRole(ctx, admin, role.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := menuNames(info("after the role was deleted")); len(got) != 0 {
+			t.Fatalf("role deleted on B: A's info lists %v", got)
+		}
 
 		// A token in the old shape (the random part alone, found by its hash) still works.
 		id, secret, _ := strings.Cut(token, ".")
