@@ -130,7 +130,7 @@ func writeLogins(tx *gorm.DB, returning bool, appid string, now, expiresAt time.
 		"m.id, m.parent_id, m.code, m.name, m.path, m.icon, m.sort " +
 		"FROM wechat_identities w LEFT JOIN accounts a ON a.id = w.account_id " +
 		"JOIN change_counters c ON c.name = '" + MenusCounter + "' " +
-		"LEFT JOIN account_menus am ON am.account_id = w.account_id " +
+		"LEFT JOIN account_effective_menus am ON am.account_id = w.account_id " +
 		"LEFT JOIN menus m ON m.id = am.menu_id AND m.visible = ? " +
 		"WHERE w.appid = ? AND w.openid IN (")
 	for i, o := range openids {

@@ -2,14 +2,10 @@ package models_test
 
 import (
 	"context"
-	"io/fs"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/pressly/goose/v3"
-
-	"wxbind/migrations"
 	"wxbind/models"
 	"wxbind/models/modelstest"
 )
@@ -35,13 +31,7 @@ func TestUpgradeKeepsEveryonesMenus(t *testing.T) {
 		})
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		dialect := goose.DialectMySQL
-		if driver == models.DriverSQLite {
-			dialect = goose.DialectSQLite3
-		}
-		sub, _ := fs.Sub(migrations.FS, driver)
-		sqlDB, _ := db.DB()
-		provider, err := goose.NewProvider(dialect, sqlDB, sub)
+		provider, err := models.NewMigrationProvider(db, driver)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +45,7 @@ func TestUpgradeKeepsEveryonesMenus(t *testing.T) {
 				t.Fatalf("%s: %v", q, err)
 			}
 		}
-		exec("INSERT INTO accounts (id, username, password_hash, created_at, updated_at) VALUES (1, 'ann', 'x', ?, ?), (2, 'bob', 'x', ?, ?), (3, 'cid', 'x', ?, ?)", now, now, now, now, now, now)
+		exec("INSERT INTO accounts (id, username, username_key, password_hash, created_at, updated_at) VALUES (1, 'ann', 'ann', 'x', ?, ?), (2, 'bob', 'bob', 'x', ?, ?), (3, 'cid', 'cid', 'x', ?, ?)", now, now, now, now, now, now)
 		exec("INSERT INTO wechat_identities (id, appid, openid, account_id, bound_at, last_seen_at, created_at, updated_at) VALUES (1, 'wx1', 'o1', 2, ?, ?, ?, ?)", now, now, now, now)
 		exec("INSERT INTO menus (id, parent_id, code, name, sort, visible, created_at, updated_at) VALUES (1, NULL, 'orders', 'Orders', 1, 1, ?, ?)", now, now)
 		exec("INSERT INTO menus (id, parent_id, code, name, sort, visible, created_at, updated_at) VALUES (2, 1, 'orders.list', 'List', 1, 1, ?, ?)", now, now)
