@@ -17,7 +17,8 @@ type DemoAccount struct {
 	Name     string
 	OpenID   string
 	Nickname string
-	MenuIDs  []uint64
+	MenuIDs  []uint64 // extra menus
+	RoleIDs  []uint64 // menu roles
 }
 
 // demoRowsPerStatement keeps every multi-row INSERT far below MySQL's 65,535 and SQLite's
@@ -97,6 +98,29 @@ func (s *Store) EnsureMenus(ctx context.Context, menus []Menu, parentCode map[st
 	return byCode, err
 }
 
+// EnsureMenuRole finds the menu role named name, or creates it with menuIDs, and returns its id.
+func (s *Store) EnsureMenuRole(ctx context.Context, name string, menuIDs []uint64, now time.Time) (uint64, error) {
+	var id uint64
+	err := s.Transaction(ctx, func(tx *Store) error {
+		var r MenuRole
+		err := tx.db.WithContext(ctx).Where("name = ?", name).Take(&r).Error
+		if err == nil {
+			id = r.ID
+			return nil
+		}
+		if translate(err) != ErrNotFound {
+			return err
+		}
+		r = MenuRole{Name: name, CreatedAt: now, UpdatedAt: now}
+		if err := tx.CreateMenuRole(ctx, &r); err != nil {
+			return err
+		}
+		id = r.ID
+		return tx.SetMenuRoleMenus(ctx, r.ID, menuIDs)
+	})
+	return id, err
+}
+
 // InsertDemoAccounts inserts accounts (all with passwordHash and the user role), binds each to
 // its WeChat identity in appid and assigns its menus, all in one transaction: a batch is there
 // entirely or not at all, so an interrupted fill can resume after its last account.
@@ -150,6 +174,17 @@ func (s *Store) InsertDemoAccounts(ctx context.Context, appid, passwordHash stri
 			for _, part := range menus.split(demoRowsPerStatement) {
 				if err := db.Exec(part.sql(), part.args...).Error; err != nil {
 					return fmt.Errorf("assigning demo menus: %w", translate(err))
+				}
+			}
+			roles := newMultiInsert("account_menu_roles", "account_id", "role_id")
+			for _, a := range chunk {
+				for _, r := range a.RoleIDs {
+					roles.row(idOf[a.Username], r)
+				}
+			}
+			for _, part := range roles.split(demoRowsPerStatement) {
+				if err := db.Exec(part.sql(), part.args...).Error; err != nil {
+					return fmt.Errorf("giving demo menu roles: %w", translate(err))
 				}
 			}
 			if err := tx.RecomputeEffectiveMenus(ctx, chunkIDs); err != nil {

@@ -26,7 +26,8 @@ const (
 	// DemoOpenIDPrefix + n is the openid of demo account n outside the sandbox; a load test's
 	// fake WeChat answers the code "demo:<n>" with it.
 	demoOpenIDPrefix = "demo-openid-"
-	demoBatchSize    = 2000 // accounts per transaction
+	demoBatchSize    = 2000   // accounts per transaction
+	demoRoleName     = "演示店员" // the demo's menu role, given to every other account
 )
 
 // demoMenus is a small menu tree; parents come before their children.
@@ -155,6 +156,13 @@ func demo(ctx context.Context, cfg config, args []string, stdout, stderr io.Writ
 		return fmt.Errorf("demo: creating the menu tree: %w", err)
 	}
 
+	// Half the accounts (the odd ones) also have a menu role: its menus are children only,
+	// whose parent the effective menus bring.
+	roleID, err := store.EnsureMenuRole(ctx, demoRoleName, []uint64{menuByCode["demo.orders.list"].ID, menuByCode["demo.orders.new"].ID}, now)
+	if err != nil {
+		return fmt.Errorf("demo: creating the menu role: %w", err)
+	}
+
 	bar := newProgressBar(stderr, "demo accounts", *n-first+1)
 	batch := make([]models.DemoAccount, 0, demoBatchSize)
 	for i := first; i <= *n; i++ {
@@ -163,10 +171,14 @@ func demo(ctx context.Context, cfg config, args []string, stdout, stderr io.Writ
 		for j, c := range codes {
 			ids[j] = menuByCode[c].ID
 		}
-		batch = append(batch, models.DemoAccount{
+		d := models.DemoAccount{
 			Username: demoUsername(i), Name: fmt.Sprintf("Demo user %d", i),
 			OpenID: openid(i), Nickname: demoNickname(i), MenuIDs: ids,
-		})
+		}
+		if i%2 == 1 {
+			d.RoleIDs = []uint64{roleID}
+		}
+		batch = append(batch, d)
 		if len(batch) == demoBatchSize || i == *n {
 			if err := store.InsertDemoAccounts(ctx, appid, string(hash), batch, now); err != nil {
 				bar.stop()
