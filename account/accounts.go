@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -47,7 +48,10 @@ type Account struct {
 	Phone            string
 	PhoneCountryCode string
 	CreatedAt        time.Time
-	stamp            string
+	// MustChangePassword: the password was generated (the first admin's); the console asks for a
+	// new one before anything else.
+	MustChangePassword bool
+	stamp              string
 }
 
 // CredentialStamp changes whenever the account's password changes, so a console session
@@ -60,7 +64,7 @@ func (a Account) MayUseConsole() bool { return a.Role == RoleStaff || a.Role == 
 func accountOf(m models.Account) Account {
 	sum := sha256.Sum256([]byte("wxbind console session v1\x00" + m.PasswordHash))
 	return Account{ID: m.ID, Username: m.Username, Name: m.Name, Role: m.Role, Status: m.Status,
-		Phone: m.Phone, PhoneCountryCode: m.PhoneCountryCode, CreatedAt: m.CreatedAt, stamp: hex.EncodeToString(sum[:8])}
+		Phone: m.Phone, PhoneCountryCode: m.PhoneCountryCode, CreatedAt: m.CreatedAt, MustChangePassword: m.PasswordMustChange, stamp: hex.EncodeToString(sum[:8])}
 }
 
 // PhoneFor is the account's phone number as viewer may see it: whole to admins, and to staff
@@ -97,6 +101,10 @@ func ValidRole(role string) bool {
 
 // CreateAccount validates and stores a new account with a bcrypt password hash.
 func (s *Service) CreateAccount(ctx context.Context, n NewAccount) (Account, error) {
+	return s.createAccount(ctx, n, false)
+}
+
+func (s *Service) createAccount(ctx context.Context, n NewAccount, mustChange bool) (Account, error) {
 	if n.Role == "" {
 		n.Role = models.RoleUser
 	}
@@ -120,7 +128,7 @@ func (s *Service) CreateAccount(ctx context.Context, n NewAccount) (Account, err
 	now := s.clock()
 	a := models.Account{
 		Username: n.Username, Name: n.Name, PasswordHash: string(hash), Role: n.Role,
-		Status: models.StatusActive, CreatedAt: now, UpdatedAt: now,
+		Status: models.StatusActive, PasswordMustChange: mustChange, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := s.store.CreateAccount(ctx, &a); err != nil {
 		if errors.Is(err, models.ErrDuplicate) {
@@ -141,8 +149,13 @@ func validatePassword(p string) error {
 	return nil
 }
 
+// BuiltInAdminName is the name EnsureAdmin gives the first admin; the console shows it in the
+// reader's language.
+const BuiltInAdminName = "Administrator"
+
 // EnsureAdmin creates the first admin when no active admin exists. With an empty password it
-// makes a random one and returns it, to be shown once.
+// makes a random one and returns it, to be shown once; the console asks for a new one at the
+// first login.
 func (s *Service) EnsureAdmin(ctx context.Context, username, password string) (created bool, usedPassword string, err error) {
 	n, err := s.store.CountActiveAdmins(ctx)
 	if err != nil || n > 0 {
@@ -151,10 +164,11 @@ func (s *Service) EnsureAdmin(ctx context.Context, username, password string) (c
 	if username == "" {
 		username = "admin"
 	}
-	if password == "" {
+	generated := password == ""
+	if generated {
 		password = RandomPassword()
 	}
-	if _, err := s.CreateAccount(ctx, NewAccount{Username: username, Password: password, Name: "Administrator", Role: models.RoleAdmin}); err != nil {
+	if _, err := s.createAccount(ctx, NewAccount{Username: username, Password: password, Name: BuiltInAdminName, Role: models.RoleAdmin}, generated); err != nil {
 		if errors.Is(err, ErrUsernameTaken) {
 			// Another instance starting at the same moment may have made it: then all is well.
 			if n, cerr := s.store.CountActiveAdmins(ctx); cerr == nil && n > 0 {
@@ -271,21 +285,59 @@ func (s *Service) ResetPassword(ctx context.Context, actor Actor, id uint64, pas
 	})
 }
 
+// ChangeOwnPassword is a console user changing their own password: the current one must be
+// right and the new one follow the same rule as everywhere. As a reset does, it ends the account's
+// mini-program tokens and (through the credential stamp) its other console sessions; the caller
+// keeps its own session by storing the returned account's new stamp.
+func (s *Service) ChangeOwnPassword(ctx context.Context, actor Actor, id uint64, current, password string) (Account, error) {
+	if actor.AccountID == nil || *actor.AccountID != id {
+		return Account{}, ErrUnauthenticated
+	}
+	if current == "" {
+		return Account{}, invalid("current_password", "enter your current password")
+	}
+	if err := validatePassword(password); err != nil {
+		return Account{}, err
+	}
+	if password == current {
+		return Account{}, invalidKey("password", "console.input.password_unchanged", nil, "choose a password different from the current one")
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cost)
+	if err != nil {
+		return Account{}, err
+	}
+	var out Account
+	err = s.store.Transaction(ctx, func(tx *models.Store) error {
+		row, err := tx.AccountByID(ctx, id)
+		if errors.Is(err, models.ErrNotFound) {
+			return ErrAccountNotFound
+		} else if err != nil {
+			return err
+		}
+		if bcrypt.CompareHashAndPassword([]byte(row.PasswordHash), []byte(current)) != nil {
+			return ErrWrongPassword
+		}
+		now := s.clock()
+		if err := tx.SetPasswordHash(ctx, id, string(hash), now); err != nil {
+			return err
+		}
+		n, err := tx.RevokeLoginTokensOfAccount(ctx, id, now)
+		if err != nil {
+			return err
+		}
+		row.PasswordHash, row.PasswordMustChange = string(hash), false
+		out = accountOf(row)
+		return s.writeAudit(ctx, tx, actor, ActionPasswordChange, AccountTarget(id), Detail{"Username": row.Username, "Tokens": n})
+	})
+	return out, err
+}
+
 // Bind filters of AccountFilter.
 const (
 	BindAny     = models.BindAny
 	BindBound   = models.BindBound
 	BindUnbound = models.BindUnbound
 )
-
-// AccountFilter selects a page of accounts, newest first.
-type AccountFilter struct {
-	Query    string // prefix of username, name, nickname, openid or unionid
-	Role     string // empty for any
-	Bind     string // BindAny, BindBound or BindUnbound
-	BeforeID uint64 // keyset cursor: only ids below it; 0 for the first page
-	Limit    int
-}
 
 // AccountSummary is an account as a list shows it, with its WeChat binding if any.
 type AccountSummary struct {
@@ -299,23 +351,13 @@ type AccountSummary struct {
 	LastLoginAt *time.Time
 }
 
-// ListAccounts is a page of accounts matching f, newest first.
-func (s *Service) ListAccounts(ctx context.Context, f AccountFilter) ([]AccountSummary, error) {
-	rows, err := s.store.ListAccounts(ctx, models.AccountFilter{
-		AppID: s.AppID(), Query: f.Query, Role: f.Role, Bind: f.Bind, BeforeID: f.BeforeID, Limit: f.Limit,
-	})
-	if err != nil {
-		return nil, err
+func accountSummaryOf(r models.AccountRow) AccountSummary {
+	out := AccountSummary{Account: accountOf(r.Account), Bound: r.IdentityID != nil,
+		OpenID: r.OpenID, Nickname: r.Nickname, AvatarURL: r.AvatarURL, BoundAt: r.BoundAt, LastLoginAt: r.LastLoginAt}
+	if r.IdentityID != nil {
+		out.IdentityID = *r.IdentityID
 	}
-	out := make([]AccountSummary, len(rows))
-	for i, r := range rows {
-		out[i] = AccountSummary{Account: accountOf(r.Account), Bound: r.IdentityID != nil,
-			OpenID: r.OpenID, Nickname: r.Nickname, AvatarURL: r.AvatarURL, BoundAt: r.BoundAt, LastLoginAt: r.LastLoginAt}
-		if r.IdentityID != nil {
-			out[i].IdentityID = *r.IdentityID
-		}
-	}
-	return out, nil
+	return out
 }
 
 // Accounts loads the accounts with ids, in id order; ErrAccountNotFound when one is missing.
@@ -338,19 +380,20 @@ func (s *Service) Accounts(ctx context.Context, ids []uint64) ([]Account, error)
 // AccountDetail is everything the console shows about one account.
 type AccountDetail struct {
 	Account
-	Phone        string    // as the viewer may see it (Account.PhoneFor)
-	Identity     *Identity // the WeChat user bound to it; nil when not bound
-	ActiveTokens int64     // live mini-program logins
+	Phone        string     // as the viewer may see it (Account.PhoneFor)
+	Identity     *Identity  // the WeChat user bound to it; nil when not bound
+	Past         []Identity // every other WeChat user it was ever bound to (by the audit log)
+	ActiveTokens int64      // live mini-program logins
 	Menus        []MenuNode
-	Audit        []AuditEntry      // the newest entries about the account and its WeChat user
 	LastLogin    *LastConsoleLogin // the last console login; nil when none
+	// History is a page of every audit entry about the account: its own, its failed logins and
+	// binds, and those of every WeChat user it ever had, bound now or not.
+	History AuditList
 }
 
-// recentAuditOfAccount is how many audit entries AccountDetail shows.
-const recentAuditOfAccount = 20
-
-// AccountDetail loads the account id as viewer may see it; ErrAccountNotFound when it does not exist.
-func (s *Service) AccountDetail(ctx context.Context, id uint64, viewer Account) (AccountDetail, error) {
+// AccountDetail loads the account id as viewer may see it, with the page p of its history;
+// ErrAccountNotFound when it does not exist.
+func (s *Service) AccountDetail(ctx context.Context, id uint64, viewer Account, p ListPage) (AccountDetail, error) {
 	row, err := s.store.AccountByID(ctx, id)
 	if errors.Is(err, models.ErrNotFound) {
 		return AccountDetail{}, ErrAccountNotFound
@@ -360,7 +403,7 @@ func (s *Service) AccountDetail(ctx context.Context, id uint64, viewer Account) 
 	}
 	d := AccountDetail{Account: accountOf(row)}
 	d.Phone = d.PhoneFor(viewer)
-	targets := []string{AccountTarget(id)}
+	targets := []string{AccountTarget(id), loginTarget(row.Username)}
 	ident, err := s.store.IdentityOfAccount(ctx, s.AppID(), id)
 	switch {
 	case err == nil:
@@ -369,6 +412,27 @@ func (s *Service) AccountDetail(ctx context.Context, id uint64, viewer Account) 
 		targets = append(targets, IdentityTarget(ident.ID))
 	case !errors.Is(err, models.ErrNotFound):
 		return d, err
+	}
+	bound, err := s.store.TargetsBoundBy(ctx, id)
+	if err != nil {
+		return d, err
+	}
+	for _, t := range bound {
+		if d.Identity != nil && t == IdentityTarget(d.Identity.ID) {
+			continue
+		}
+		targets = append(targets, t)
+		var identID uint64
+		if _, err := fmt.Sscanf(t, "wechat:%d", &identID); err != nil {
+			continue
+		}
+		past, err := s.store.IdentityByID(ctx, identID)
+		if errors.Is(err, models.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return d, err
+		}
+		d.Past = append(d.Past, identityOf(past))
 	}
 	if d.ActiveTokens, err = s.store.CountActiveLoginTokens(ctx, id, s.clock()); err != nil {
 		return d, err
@@ -379,7 +443,6 @@ func (s *Service) AccountDetail(ctx context.Context, id uint64, viewer Account) 
 	if d.LastLogin, err = s.lastConsoleLogin(ctx, id); err != nil {
 		return d, err
 	}
-	entries, err := s.store.AuditEntriesOfTargets(ctx, targets, recentAuditOfAccount)
-	d.Audit = auditEntriesOf(entries)
+	d.History, err = s.auditPage(ctx, models.AuditFilter{Targets: targets}, p)
 	return d, err
 }

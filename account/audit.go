@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"time"
 	"unicode/utf8"
 
@@ -23,6 +24,8 @@ const (
 	ActionAccountCreate      = "account_create"
 	ActionAccountUpdate      = "account_update"
 	ActionPasswordReset      = "password_reset"
+	ActionPasswordChange     = "password_change" // a console user changed their own password
+	ActionUsersExport        = "users_export"    // the users list downloaded as CSV
 	ActionMenuCreate         = "menu_create"
 	ActionMenuUpdate         = "menu_update"
 	ActionMenuDelete         = "menu_delete"
@@ -45,7 +48,7 @@ const (
 var AuditActions = []string{
 	ActionBind, ActionUnbind, ActionBindFailed, ActionPhone,
 	ActionConsoleLogin, ActionConsoleLoginFailed, ActionConsoleLogout,
-	ActionAccountCreate, ActionAccountUpdate, ActionPasswordReset,
+	ActionAccountCreate, ActionAccountUpdate, ActionPasswordReset, ActionPasswordChange, ActionUsersExport,
 	ActionMenuCreate, ActionMenuUpdate, ActionMenuDelete, ActionMenuReorder, ActionMenuMove, ActionMenusAssign,
 	ActionMenuRoleCreate, ActionMenuRoleUpdate, ActionMenuRoleDelete, ActionAccountMenus, ActionMenusBulk,
 	ActionScanLoginScan, ActionScanLoginConfirm, ActionScanLoginCancel, ActionScanLoginRefused, ActionConsolePolicy,
@@ -182,19 +185,72 @@ func auditEntriesOf(es []models.AuditEntry) []AuditEntry {
 	return out
 }
 
-// AuditFilter selects a page of the audit log, newest first.
+// AuditFilter is which audit entries the console lists: actor, action, target (exact) and the
+// days they were written (from, to in the console's zone).
 type AuditFilter struct {
-	Actor    string
-	Action   string
-	Target   string
-	BeforeID uint64 // keyset cursor: only ids below it; 0 for the first page
-	Limit    int
+	Actor  string
+	Action string
+	Target string
+	When   DateRange
 }
 
-// AuditLog is a page of the audit log.
-func (s *Service) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
-	es, err := s.store.ListAuditEntries(ctx, models.AuditFilter{Actor: f.Actor, Action: f.Action, Target: f.Target, BeforeID: f.BeforeID, Limit: f.Limit})
-	return auditEntriesOf(es), err
+// ParseAuditFilter reads the audit log's filter from its URL.
+func ParseAuditFilter(v url.Values, zone *time.Location) AuditFilter {
+	return AuditFilter{Actor: searchTerm(v.Get("actor")), Action: searchTerm(v.Get("action")), Target: searchTerm(v.Get("target")),
+		When: parseDateRange(v, "from", "to", zone)}
+}
+
+// Values is the filter as the audit log's URL carries it.
+func (f AuditFilter) Values() url.Values {
+	v := url.Values{}
+	for k, val := range map[string]string{"actor": f.Actor, "action": f.Action, "target": f.Target} {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	f.When.set(v, "from", "to")
+	return v
+}
+
+func (f AuditFilter) store() models.AuditFilter {
+	out := models.AuditFilter{Actor: f.Actor, Action: f.Action}
+	if f.Target != "" {
+		out.Targets = []string{f.Target}
+	}
+	out.From, out.To = f.When.bounds()
+	return out
+}
+
+// AuditList is a page of the audit log.
+type AuditList struct {
+	Rows []AuditEntry
+	Cursors
+}
+
+// AuditLog is a page of the audit log, newest first.
+func (s *Service) AuditLog(ctx context.Context, f AuditFilter, p ListPage) (AuditList, error) {
+	return s.auditPage(ctx, f.store(), p)
+}
+
+func (s *Service) auditPage(ctx context.Context, f models.AuditFilter, p ListPage) (AuditList, error) {
+	page := p.page(true)
+	es, more, err := s.store.ListAuditEntries(ctx, f, page)
+	if err != nil {
+		return AuditList{}, err
+	}
+	out := AuditList{Rows: auditEntriesOf(es)}
+	var first, last models.Key
+	if len(es) > 0 {
+		first, last = models.Key{ID: es[0].ID}, models.Key{ID: es[len(es)-1].ID}
+	}
+	out.Cursors = cursors(page, len(es), first, last, more)
+	return out, nil
+}
+
+// CountAudit is how many audit entries match f.
+func (s *Service) CountAudit(ctx context.Context, f AuditFilter) (Total, error) {
+	c, err := s.store.CountAuditEntries(ctx, f.store())
+	return Total{N: c.N, Exact: c.Exact, AtLeast: c.AtLeast}, err
 }
 
 func truncate(s string, n int) string {

@@ -69,6 +69,7 @@ var (
 	ErrMenuRoleNotFound  = errors.New("no such menu role")
 	ErrMenuRoleNameTaken = errors.New("another menu role already has this name")
 	ErrNotBoundAccount   = errors.New("this account is not bound to a WeChat user")
+	ErrWrongPassword     = errors.New("the current password is wrong")
 )
 
 // The outcomes of the WeChat user-data rules other than success.

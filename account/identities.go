@@ -164,23 +164,29 @@ func identityOf(w models.WechatIdentity) Identity {
 		FirstSeen: w.CreatedAt, LastSeen: w.LastSeenAt}
 }
 
-// IdentityFilter selects a page of WeChat users, newest first.
-type IdentityFilter struct {
-	Query    string // prefix of nickname, openid, unionid or bound username
-	BeforeID uint64 // keyset cursor: only ids below it; 0 for the first page
-	Limit    int
+// AccountRef names an account as the audit log recorded it.
+type AccountRef struct {
+	ID       uint64
+	Username string
 }
 
-// ListIdentities is a page of the WeChat users seen, bound or not, newest first.
-func (s *Service) ListIdentities(ctx context.Context, f IdentityFilter) ([]Identity, error) {
-	rows, err := s.store.ListIdentities(ctx, models.IdentityFilter{AppID: s.AppID(), Query: f.Query, BeforeID: f.BeforeID, Limit: f.Limit})
+// PastAccounts are, for each of identityIDs, the accounts it was ever bound to, by the audit
+// log's bind entries, oldest first.
+func (s *Service) PastAccounts(ctx context.Context, identityIDs []uint64) (map[uint64][]AccountRef, error) {
+	targets := make([]string, len(identityIDs))
+	byTarget := make(map[string]uint64, len(identityIDs))
+	for i, id := range identityIDs {
+		targets[i] = IdentityTarget(id)
+		byTarget[targets[i]] = id
+	}
+	rows, err := s.store.BindingsOfTargets(ctx, targets)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Identity, len(rows))
-	for i, r := range rows {
-		out[i] = identityOf(r.WechatIdentity)
-		out[i].Username = r.Username
+	out := map[uint64][]AccountRef{}
+	for _, r := range rows {
+		id := byTarget[r.Target]
+		out[id] = append(out[id], AccountRef{ID: r.AccountID, Username: r.Username})
 	}
 	return out, nil
 }

@@ -372,7 +372,7 @@ func (s *Service) CountMatching(ctx context.Context, f AccountFilter) (int, erro
 }
 
 func (s *Service) modelFilter(f AccountFilter) models.AccountFilter {
-	return models.AccountFilter{AppID: s.AppID(), Query: f.Query, Role: f.Role, Bind: f.Bind}
+	return f.store(s.AppID())
 }
 
 // BulkMenus applies one change to every account matching f, in one transaction and a few

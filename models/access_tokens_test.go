@@ -124,18 +124,18 @@ func TestConsoleSearchFindsUnionID(t *testing.T) {
 		if _, err := store.UpsertIdentity(ctx, "wxapp", "o-other", "ocMvOTHER", "", now); err != nil {
 			t.Fatal(err)
 		}
-		accts, err := store.ListAccounts(ctx, models.AccountFilter{AppID: "wxapp", Query: "ocMvos6N"})
+		accts, _, err := store.ListAccounts(ctx, models.AccountFilter{AppID: "wxapp", Query: "ocMvos6N"}, models.AccountPage{})
 		if err != nil || len(accts) != 1 || accts[0].ID != a.ID {
 			t.Fatalf("accounts by unionid prefix: %+v %v", accts, err)
 		}
-		idents, err := store.ListIdentities(ctx, models.IdentityFilter{AppID: "wxapp", Query: "ocMv"})
+		idents, _, err := store.ListIdentities(ctx, models.IdentityFilter{AppID: "wxapp", Query: "ocMv"}, models.Page{})
 		if err != nil || len(idents) != 2 {
 			t.Fatalf("identities by unionid prefix: %d %v", len(idents), err)
 		}
-		if idents, _ := store.ListIdentities(ctx, models.IdentityFilter{AppID: "another-app", Query: "ocMv"}); len(idents) != 0 {
+		if idents, _, _ := store.ListIdentities(ctx, models.IdentityFilter{AppID: "another-app", Query: "ocMv"}, models.Page{}); len(idents) != 0 {
 			t.Fatalf("another appid's search found %d identities", len(idents))
 		}
-		byUnion, err := store.ListIdentities(ctx, models.IdentityFilter{AppID: "wxapp", Query: "ocMvOTHER"})
+		byUnion, _, err := store.ListIdentities(ctx, models.IdentityFilter{AppID: "wxapp", Query: "ocMvOTHER"}, models.Page{})
 		if err != nil || len(byUnion) != 1 || byUnion[0].OpenID != "o-other" {
 			t.Fatalf("identity by its whole unionid: %+v %v", byUnion, err)
 		}

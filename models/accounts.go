@@ -20,27 +20,18 @@ type AccountRow struct {
 	LastLoginAt *time.Time
 }
 
-// AccountFilter selects a page of accounts, newest first.
+// AccountFilter selects accounts: every condition set must hold. The console's list, its count,
+// its export and its bulk actions all read it through accountsMatching.
 type AccountFilter struct {
-	AppID    string
-	Query    string // prefix of username, name, nickname, openid or unionid
-	Role     string // empty for any
-	Bind     string // BindAny, BindBound or BindUnbound
-	BeforeID uint64 // keyset cursor: only ids below it; 0 for the first page
-	Limit    int
-}
-
-// ListAccounts returns up to f.Limit accounts matching f, newest first.
-func (s *Store) ListAccounts(ctx context.Context, f AccountFilter) ([]AccountRow, error) {
-	q := s.accountsMatching(ctx, f).
-		Select("a.*, w.id AS identity_id, COALESCE(w.openid, '') AS open_id, COALESCE(w.nickname, '') AS nickname, " +
-			"COALESCE(w.avatar_url, '') AS avatar_url, w.bound_at, w.last_login_at")
-	if f.BeforeID > 0 {
-		q = q.Where("a.id < ?", f.BeforeID)
-	}
-	var rows []AccountRow
-	err := q.Order("a.id DESC").Limit(limit(f.Limit)).Scan(&rows).Error
-	return rows, err
+	AppID  string
+	Query  string // prefix of username, name, nickname, openid or unionid
+	Role   string // empty for any
+	Status string // empty for any
+	Bind   string // BindAny, BindBound or BindUnbound
+	// CreatedFrom/CreatedTo and LoginFrom/LoginTo bound the creation and last WeChat login time,
+	// [from, to); zero is open. A login bound keeps only bound accounts.
+	CreatedFrom, CreatedTo time.Time
+	LoginFrom, LoginTo     time.Time
 }
 
 // AccountRef names an account.
@@ -49,43 +40,152 @@ type AccountRef struct {
 	Username string
 }
 
-// AccountsMatching lists every account matching f's query, role and bind filters (not its
-// cursor or limit), newest first, up to max+1 of them so that the caller can tell "too many".
+// AccountsMatching lists every account matching f, newest first, up to max+1 of them so that the caller can tell "too many".
 func (s *Store) AccountsMatching(ctx context.Context, f AccountFilter, max int) ([]AccountRef, error) {
 	var refs []AccountRef
-	err := s.accountsMatching(ctx, f).Select("a.id, a.username").Order("a.id DESC").Limit(max + 1).Scan(&refs).Error
+	err := s.accountsMatching(ctx, f, "", false).Select("a.id, a.username").Order("a.id DESC").Limit(max + 1).Scan(&refs).Error
 	return refs, err
 }
 
-// accountsMatching is the accounts (a) matching f's query, role and bind filters, each joined
-// with its WeChat identity (w) in f.AppID if bound.
-func (s *Store) accountsMatching(ctx context.Context, f AccountFilter) *gorm.DB {
+// Account sorts.
+const (
+	SortCreated   = "created"    // by id: ids are handed out in creation order
+	SortLastLogin = "last_login" // bound accounts only: others have no last login
+	SortUsername  = "username"
+)
+
+// AccountPage is a page of accounts in an order.
+type AccountPage struct {
+	Page
+	Sort string // SortCreated (default), SortLastLogin or SortUsername
+}
+
+// accountsMatching is the accounts of f as "a", with their binding in f.AppID as "w" when
+// withIdentity is set or a condition needs it (a count of a filter on accounts alone joins
+// nothing).
+func (s *Store) accountsMatching(ctx context.Context, f AccountFilter, sort string, withIdentity bool) *gorm.DB {
 	q := s.db.WithContext(ctx)
+	byLogin := sort == SortLastLogin || !f.LoginFrom.IsZero() || !f.LoginTo.IsZero()
+	join := withIdentity || byLogin || f.Bind == BindUnbound
 	if f.Query != "" {
 		// One indexed prefix lookup per column, unioned into a derived table that is read once,
 		// instead of an OR (or an IN that MariaDB re-runs per row) that scans every account.
-		p := likePrefix(f.Query)
-		matches := s.db.Raw(`SELECT id FROM accounts WHERE username LIKE ? ESCAPE '!'
-			UNION SELECT id FROM accounts WHERE name LIKE ? ESCAPE '!'
-			UNION SELECT account_id FROM wechat_identities WHERE appid = ? AND nickname LIKE ? ESCAPE '!' AND account_id IS NOT NULL
-			UNION SELECT account_id FROM wechat_identities WHERE appid = ? AND openid LIKE ? ESCAPE '!' AND account_id IS NOT NULL
-			UNION SELECT account_id FROM wechat_identities WHERE unionid LIKE ? ESCAPE '!' AND appid = ? AND account_id IS NOT NULL`,
-			p, p, f.AppID, p, f.AppID, p, p, f.AppID)
+		var args []any
+		arg := func(v any) string { args = append(args, v); return "?" }
+		match := func(col string) string {
+			cond, a := s.prefixMatch(col, f.Query)
+			args = append(args, a...)
+			return cond
+		}
+		// Go evaluates the calls left to right, so args follow the placeholders' order.
+		sql := "SELECT id FROM accounts WHERE " + match("username") +
+			" UNION SELECT id FROM accounts WHERE " + match("name") +
+			" UNION SELECT account_id FROM wechat_identities WHERE appid = " + arg(f.AppID) + " AND " + match("nickname") + " AND account_id IS NOT NULL" +
+			" UNION SELECT account_id FROM wechat_identities WHERE appid = " + arg(f.AppID) + " AND " + match("openid") + " AND account_id IS NOT NULL" +
+			" UNION SELECT account_id FROM wechat_identities WHERE " + match("unionid") + " AND appid = " + arg(f.AppID) + " AND account_id IS NOT NULL"
+		matches := s.db.Raw(sql, args...)
 		q = q.Table("(?) AS m", matches).Joins("JOIN accounts a ON a.id = m.id")
+		if join {
+			q = q.Joins("LEFT JOIN wechat_identities w ON w.account_id = a.id AND w.appid = ?", f.AppID)
+		}
+	} else if byLogin {
+		// Only bound accounts have a last login: read them from the identities' login index.
+		q = q.Table("wechat_identities AS w").Joins("JOIN accounts a ON a.id = w.account_id").Where("w.appid = ?", f.AppID)
 	} else {
 		q = q.Table("accounts AS a")
+		if join {
+			q = q.Joins("LEFT JOIN wechat_identities w ON w.account_id = a.id AND w.appid = ?", f.AppID)
+		}
 	}
-	q = q.Joins("LEFT JOIN wechat_identities w ON w.account_id = a.id AND w.appid = ?", f.AppID)
 	if f.Role != "" {
 		q = q.Where("a.role = ?", f.Role)
 	}
-	switch f.Bind {
-	case BindBound:
-		q = q.Where("w.id IS NOT NULL")
-	case BindUnbound:
+	if f.Status != "" {
+		q = q.Where("a.status = ?", f.Status)
+	}
+	switch {
+	case f.Bind == BindUnbound:
 		q = q.Where("w.id IS NULL")
+	case byLogin:
+		q = q.Where("w.id IS NOT NULL")
+	case f.Bind == BindBound:
+		// EXISTS rather than the joined row's presence: SQLite turns that LEFT JOIN into an
+		// inner join driven by the identities and sorts a third of the table for one page.
+		q = q.Where("EXISTS (SELECT 1 FROM wechat_identities wb WHERE wb.account_id = a.id AND wb.appid = ?)", f.AppID)
+	}
+	if !f.CreatedFrom.IsZero() {
+		q = q.Where("a.created_at >= ?", f.CreatedFrom)
+	}
+	if !f.CreatedTo.IsZero() {
+		q = q.Where("a.created_at < ?", f.CreatedTo)
+	}
+	if !f.LoginFrom.IsZero() {
+		q = q.Where("w.last_login_at >= ?", f.LoginFrom)
+	}
+	if !f.LoginTo.IsZero() {
+		q = q.Where("w.last_login_at < ?", f.LoginTo)
 	}
 	return q
+}
+
+// ListAccounts returns a page of the accounts matching f, and whether there are more in the
+// direction it was read.
+func (s *Store) ListAccounts(ctx context.Context, f AccountFilter, p AccountPage) ([]AccountRow, bool, error) {
+	q := s.accountsMatching(ctx, f, p.Sort, true).
+		Select("a.*, w.id AS identity_id, COALESCE(w.openid, '') AS open_id, COALESCE(w.nickname, '') AS nickname, " +
+			"COALESCE(w.avatar_url, '') AS avatar_url, w.bound_at, w.last_login_at")
+	switch p.Sort {
+	case SortLastLogin:
+		var val any
+		if k := p.cursor(); k != nil {
+			val = k.Time
+		}
+		q = p.keyset(q, "w.last_login_at", "w.id", val, false) // the login index ends in the identity's id
+	case SortUsername:
+		var val any
+		if k := p.cursor(); k != nil {
+			val = k.Str
+		}
+		q = p.keyset(q, "a.username", "a.id", val, true)
+	default:
+		q = p.keyset(q, "", "a.id", nil, true)
+	}
+	var rows []AccountRow
+	if err := q.Scan(&rows).Error; err != nil {
+		return nil, false, err
+	}
+	rows, more := trim(p.Page, rows)
+	return rows, more, nil
+}
+
+// AccountKey is a row's place in the list's sort, for the next or previous page.
+func AccountKey(r AccountRow, sort string) Key {
+	k := Key{ID: r.ID}
+	switch sort {
+	case SortLastLogin:
+		k.Time, k.ID = deref(r.LastLoginAt), deref(r.IdentityID)
+	case SortUsername:
+		k.Str = r.Username
+	}
+	return k
+}
+
+// CountAccountsMatching counts the accounts matching f: exactly up to a bound, else estimated from
+// samples spread over the id range.
+func (s *Store) CountAccountsMatching(ctx context.Context, f AccountFilter) (Count, error) {
+	n, err := countUpTo(s.accountsMatching(ctx, f, "", false).Select("a.id"), s.db.WithContext(ctx), exactCountBound)
+	if err != nil || n <= exactCountBound {
+		return Count{N: n, Exact: true}, err
+	}
+	if !f.LoginFrom.IsZero() || !f.LoginTo.IsZero() {
+		// Read from the identities (only bound accounts have logins): sample their ids.
+		return s.estimate(ctx, "wechat_identities", func(lo, hi uint64) *gorm.DB {
+			return s.accountsMatching(ctx, f, "", false).Where("w.id BETWEEN ? AND ?", lo, hi)
+		})
+	}
+	return s.estimate(ctx, "accounts", func(lo, hi uint64) *gorm.DB {
+		return s.accountsMatching(ctx, f, "", false).Where("a.id BETWEEN ? AND ?", lo, hi)
+	})
 }
 
 // UpdateAccountFields sets name, role and status.
@@ -94,10 +194,10 @@ func (s *Store) UpdateAccountFields(ctx context.Context, id uint64, name, role, 
 		Updates(map[string]any{"name": name, "role": role, "status": status, "updated_at": now, "info_version": gorm.Expr("info_version + 1")}).Error
 }
 
-// SetPasswordHash replaces the account's password hash.
+// SetPasswordHash replaces the account's password hash; a chosen password need not be changed.
 func (s *Store) SetPasswordHash(ctx context.Context, id uint64, hash string, now time.Time) error {
 	return s.db.WithContext(ctx).Model(&Account{}).Where("id = ?", id).
-		Updates(map[string]any{"password_hash": hash, "updated_at": now}).Error
+		Updates(map[string]any{"password_hash": hash, "password_must_change": false, "updated_at": now}).Error
 }
 
 // AccountsByIDs loads the accounts among ids that exist.
@@ -149,8 +249,10 @@ type Account struct {
 	// FirstBoundAt is when the account was first bound to a WeChat user: the default menu
 	// role is given then, once.
 	FirstBoundAt *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// PasswordMustChange is set on a generated password: the console asks for a new one first.
+	PasswordMustChange bool
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // CreateAccount inserts a; a taken username is ErrDuplicate.

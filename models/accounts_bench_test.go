@@ -31,28 +31,32 @@ func BenchmarkListAccounts(b *testing.B) {
 	ctx := context.Background()
 	mid := uint64(n / 2)
 
+	before := func(id uint64) models.Page {
+		return models.Page{Desc: true, After: &models.Key{ID: id}}
+	}
 	cases := []struct {
 		name string
 		f    models.AccountFilter
+		p    models.Page
 		min  int // rows the page must hold, so a broken query cannot look fast
 	}{
-		{"first page", models.AccountFilter{}, 50},
-		{"page in the middle", models.AccountFilter{BeforeID: mid}, 50},
-		{"last page", models.AccountFilter{BeforeID: 30}, 29},
-		{"role staff", models.AccountFilter{Role: models.RoleStaff}, 50},
-		{"bound only", models.AccountFilter{Bind: models.BindBound}, 50},
-		{"unbound only, middle", models.AccountFilter{Bind: models.BindUnbound, BeforeID: mid}, 50},
-		{"search username prefix", models.AccountFilter{Query: "user05000"}, 10},
-		{"search nickname prefix", models.AccountFilter{Query: "Nick 77778"}, 1},
-		{"search openid prefix", models.AccountFilter{Query: "obench00000000000000000033333"}, 1},
-		{"search, no match", models.AccountFilter{Query: "zzz-nobody"}, 0},
+		{"first page", models.AccountFilter{}, models.Page{Desc: true}, 50},
+		{"page in the middle", models.AccountFilter{}, before(mid), 50},
+		{"last page", models.AccountFilter{}, before(30), 29},
+		{"role staff", models.AccountFilter{Role: models.RoleStaff}, models.Page{Desc: true}, 50},
+		{"bound only", models.AccountFilter{Bind: models.BindBound}, models.Page{Desc: true}, 50},
+		{"unbound only, middle", models.AccountFilter{Bind: models.BindUnbound}, before(mid), 50},
+		{"search username prefix", models.AccountFilter{Query: "user05000"}, models.Page{Desc: true}, 10},
+		{"search nickname prefix", models.AccountFilter{Query: "Nick 77778"}, models.Page{Desc: true}, 1},
+		{"search openid prefix", models.AccountFilter{Query: "obench00000000000000000033333"}, models.Page{Desc: true}, 1},
+		{"search, no match", models.AccountFilter{Query: "zzz-nobody"}, models.Page{Desc: true}, 0},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			f := c.f
-			f.AppID, f.Limit = benchAppID, 50
+			f, p := c.f, c.p
+			f.AppID, p.Limit = benchAppID, 50
 			for b.Loop() {
-				rows, err := store.ListAccounts(ctx, f)
+				rows, _, err := store.ListAccounts(ctx, f, models.AccountPage{Page: p})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -90,7 +94,7 @@ func BenchmarkListAccounts(b *testing.B) {
 	})
 	b.Run("wechat users, middle", func(b *testing.B) {
 		for b.Loop() {
-			rows, err := store.ListIdentities(ctx, models.IdentityFilter{AppID: benchAppID, BeforeID: mid / 3, Limit: 50})
+			rows, _, err := store.ListIdentities(ctx, models.IdentityFilter{AppID: benchAppID}, models.Page{Desc: true, After: &models.Key{ID: mid / 3}, Limit: 50})
 			if err != nil || len(rows) != 50 {
 				b.Fatalf("%d rows, %v", len(rows), err)
 			}

@@ -3,19 +3,20 @@ package models
 import (
 	"context"
 	"time"
+
+	"gorm.io/gorm"
 )
 
-// AuditFilter selects a page of audit entries, newest first.
+// AuditFilter selects audit entries: every condition set must hold.
 type AuditFilter struct {
-	Actor    string // exact actor name
-	Action   string
-	Target   string
-	BeforeID uint64
-	Limit    int
+	Actor   string   // exact actor name
+	Action  string   // exact action
+	Targets []string // any of these targets; empty for any
+	// From/To bound when the entry was written, [from, to); zero is open.
+	From, To time.Time
 }
 
-// ListAuditEntries returns audit entries matching f, newest first.
-func (s *Store) ListAuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+func (s *Store) auditMatching(ctx context.Context, f AuditFilter) *gorm.DB {
 	q := s.db.WithContext(ctx).Model(&AuditEntry{})
 	if f.Actor != "" {
 		q = q.Where("actor = ?", f.Actor)
@@ -23,22 +24,42 @@ func (s *Store) ListAuditEntries(ctx context.Context, f AuditFilter) ([]AuditEnt
 	if f.Action != "" {
 		q = q.Where("action = ?", f.Action)
 	}
-	if f.Target != "" {
-		q = q.Where("target = ?", f.Target)
+	switch len(f.Targets) {
+	case 0:
+	case 1:
+		q = q.Where("target = ?", f.Targets[0])
+	default:
+		q = q.Where("target IN ?", f.Targets)
 	}
-	if f.BeforeID > 0 {
-		q = q.Where("id < ?", f.BeforeID)
+	if !f.From.IsZero() {
+		q = q.Where("created_at >= ?", f.From)
 	}
-	var es []AuditEntry
-	err := q.Order("id DESC").Limit(limit(f.Limit)).Find(&es).Error
-	return es, err
+	if !f.To.IsZero() {
+		q = q.Where("created_at < ?", f.To)
+	}
+	return q
 }
 
-// AuditEntriesOfTargets lists the newest entries about any of targets.
-func (s *Store) AuditEntriesOfTargets(ctx context.Context, targets []string, n int) ([]AuditEntry, error) {
+// ListAuditEntries returns a page of the entries matching f by id (the order they were
+// written), and whether there are more in the direction it was read.
+func (s *Store) ListAuditEntries(ctx context.Context, f AuditFilter, p Page) ([]AuditEntry, bool, error) {
 	var es []AuditEntry
-	err := s.db.WithContext(ctx).Where("target IN ?", targets).Order("id DESC").Limit(limit(n)).Find(&es).Error
-	return es, err
+	if err := p.keyset(s.auditMatching(ctx, f), "", "id", nil, true).Find(&es).Error; err != nil {
+		return nil, false, err
+	}
+	es, more := trim(p, es)
+	return es, more, nil
+}
+
+// CountAuditEntries counts the entries matching f: exactly up to a bound, else estimated.
+func (s *Store) CountAuditEntries(ctx context.Context, f AuditFilter) (Count, error) {
+	n, err := countUpTo(s.auditMatching(ctx, f).Select("id"), s.db.WithContext(ctx), exactCountBound)
+	if err != nil || n <= exactCountBound {
+		return Count{N: n, Exact: true}, err
+	}
+	return s.estimate(ctx, "audit_entries", func(lo, hi uint64) *gorm.DB {
+		return s.auditMatching(ctx, f).Where("id BETWEEN ? AND ?", lo, hi)
+	})
 }
 
 // CountAuditBetween counts entries with action in [from, to).
@@ -109,4 +130,33 @@ func (s *Store) LatestAuditEntry(ctx context.Context, action, target string) (Au
 	var e AuditEntry
 	err := s.db.WithContext(ctx).Where("target = ? AND action = ?", target, action).Order("created_at DESC, id DESC").Take(&e).Error
 	return e, translate(err)
+}
+
+// Binding is one bind recorded in the audit log: an identity (its target) bound by an account.
+type Binding struct {
+	Target    string
+	AccountID uint64
+	Username  string
+}
+
+// BindingsOfTargets lists who bound each of targets (wechat:<id>), oldest first, once per
+// account and target.
+func (s *Store) BindingsOfTargets(ctx context.Context, targets []string) ([]Binding, error) {
+	if len(targets) == 0 {
+		return nil, nil
+	}
+	var out []Binding
+	err := s.db.WithContext(ctx).Model(&AuditEntry{}).
+		Select("target, actor_account_id AS account_id, MAX(actor) AS username").
+		Where("action = ? AND target IN ? AND actor_account_id IS NOT NULL", "bind", targets).
+		Group("target, actor_account_id").Order("MIN(id)").Scan(&out).Error
+	return out, err
+}
+
+// TargetsBoundBy lists the identities (wechat:<id>) the account ever bound.
+func (s *Store) TargetsBoundBy(ctx context.Context, accountID uint64) ([]string, error) {
+	var out []string
+	err := s.db.WithContext(ctx).Model(&AuditEntry{}).Distinct("target").
+		Where("actor_account_id = ? AND action = ?", accountID, "bind").Pluck("target", &out).Error
+	return out, err
 }

@@ -16,40 +16,75 @@ type IdentityRow struct {
 	Username string // the bound account's; empty when not bound
 }
 
-// IdentityFilter selects a page of WeChat identities, newest first.
+// IdentityFilter selects WeChat identities of one mini-program.
 type IdentityFilter struct {
-	AppID    string
-	Query    string // prefix of nickname, openid, unionid or bound username
-	BeforeID uint64
-	Limit    int
+	AppID string
+	Query string // prefix of nickname, openid, unionid or bound username
+	Bind  string // BindAny, BindBound or BindUnbound
+	// SeenFrom/SeenTo bound when the identity was first seen, [from, to); zero is open.
+	SeenFrom, SeenTo time.Time
 }
 
-// ListIdentities returns every WeChat identity seen, bound or not, newest first.
-func (s *Store) ListIdentities(ctx context.Context, f IdentityFilter) ([]IdentityRow, error) {
+// identitiesMatching is the identities of f as "w".
+func (s *Store) identitiesMatching(ctx context.Context, f IdentityFilter) *gorm.DB {
 	q := s.db.WithContext(ctx)
 	if f.Query != "" {
-		p := likePrefix(f.Query)
-		matches := s.db.Raw(`SELECT id FROM wechat_identities WHERE appid = ? AND nickname LIKE ? ESCAPE '!'
-			UNION SELECT id FROM wechat_identities WHERE appid = ? AND openid LIKE ? ESCAPE '!'
-			UNION SELECT id FROM wechat_identities WHERE unionid LIKE ? ESCAPE '!' AND appid = ?
-			UNION SELECT wi.id FROM accounts ac JOIN wechat_identities wi ON wi.account_id = ac.id
-			      WHERE wi.appid = ? AND ac.username LIKE ? ESCAPE '!'
-			UNION SELECT wi.id FROM accounts ac JOIN wechat_identities wi ON wi.account_id = ac.id
-			      WHERE wi.appid = ? AND ac.name LIKE ? ESCAPE '!'`,
-			f.AppID, p, f.AppID, p, p, f.AppID, f.AppID, p, f.AppID, p)
+		var args []any
+		arg := func(v any) string { args = append(args, v); return "?" }
+		match := func(col string) string {
+			cond, a := s.prefixMatch(col, f.Query)
+			args = append(args, a...)
+			return cond
+		}
+		// Go evaluates the calls left to right, so args follow the placeholders' order.
+		sql := "SELECT id FROM wechat_identities WHERE appid = " + arg(f.AppID) + " AND " + match("nickname") +
+			" UNION SELECT id FROM wechat_identities WHERE appid = " + arg(f.AppID) + " AND " + match("openid") +
+			" UNION SELECT id FROM wechat_identities WHERE " + match("unionid") + " AND appid = " + arg(f.AppID) +
+			" UNION SELECT wi.id FROM accounts ac JOIN wechat_identities wi ON wi.account_id = ac.id WHERE wi.appid = " + arg(f.AppID) + " AND " + match("ac.username") +
+			" UNION SELECT wi.id FROM accounts ac JOIN wechat_identities wi ON wi.account_id = ac.id WHERE wi.appid = " + arg(f.AppID) + " AND " + match("ac.name")
+		matches := s.db.Raw(sql, args...)
 		q = q.Table("(?) AS m", matches).Joins("JOIN wechat_identities w ON w.id = m.id")
 	} else {
 		q = q.Table("wechat_identities AS w")
 	}
-	q = q.Select("w.*, COALESCE(a.username, '') AS username").
-		Joins("LEFT JOIN accounts a ON a.id = w.account_id").
-		Where("w.appid = ?", f.AppID)
-	if f.BeforeID > 0 {
-		q = q.Where("w.id < ?", f.BeforeID)
+	q = q.Where("w.appid = ?", f.AppID)
+	switch f.Bind {
+	case BindBound:
+		q = q.Where("w.account_id IS NOT NULL")
+	case BindUnbound:
+		q = q.Where("w.account_id IS NULL")
 	}
+	if !f.SeenFrom.IsZero() {
+		q = q.Where("w.created_at >= ?", f.SeenFrom)
+	}
+	if !f.SeenTo.IsZero() {
+		q = q.Where("w.created_at < ?", f.SeenTo)
+	}
+	return q
+}
+
+// ListIdentities returns a page of the WeChat identities matching f, bound or not, by id (the
+// order they were first seen), and whether there are more in the direction it was read.
+func (s *Store) ListIdentities(ctx context.Context, f IdentityFilter, p Page) ([]IdentityRow, bool, error) {
+	q := s.identitiesMatching(ctx, f).Select("w.*, COALESCE(a.username, '') AS username").Joins("LEFT JOIN accounts a ON a.id = w.account_id")
 	var rows []IdentityRow
-	err := q.Order("w.id DESC").Limit(limit(f.Limit)).Scan(&rows).Error
-	return rows, err
+	if err := p.keyset(q, "", "w.id", nil, true).Scan(&rows).Error; err != nil {
+		return nil, false, err
+	}
+	rows, more := trim(p, rows)
+	return rows, more, nil
+}
+
+// CountIdentitiesMatching counts the identities matching f: exactly up to a bound, else
+// estimated.
+func (s *Store) CountIdentitiesMatching(ctx context.Context, f IdentityFilter) (Count, error) {
+	n, err := countUpTo(s.identitiesMatching(ctx, f).Select("w.id"), s.db.WithContext(ctx), exactCountBound)
+	if err != nil || n <= exactCountBound {
+		return Count{N: n, Exact: true}, err
+	}
+	return s.estimate(ctx, "wechat_identities", func(lo, hi uint64) *gorm.DB {
+		return s.identitiesMatching(ctx, f).Where("w.id BETWEEN ? AND ?", lo, hi)
+	})
 }
 
 // CountBoundIdentities counts WeChat identities bound to an account.

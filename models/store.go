@@ -103,6 +103,17 @@ func likePrefix(q string) string {
 	return r.Replace(q) + "%"
 }
 
+// prefixMatch is a condition "col starts with q" that an index serves, with its arguments.
+// MySQL serves LIKE 'q%' from an index; SQLite's LIKE ignores ASCII case and so cannot use a
+// BINARY index at all (every search read the whole table), so there it is the equivalent range
+// [q, q + the greatest character), which matches case-sensitively.
+func (s *Store) prefixMatch(col, q string) (string, []any) {
+	if s.db.Dialector.Name() == "sqlite" {
+		return col + " >= ? AND " + col + " < ?", []any{q, q + "\U0010FFFF"}
+	}
+	return col + " LIKE ? ESCAPE '!'", []any{likePrefix(q)}
+}
+
 // Lists page by keyset (the last id seen), never by OFFSET or a COUNT of the whole table, so a
 // page costs the same at a million rows as at a hundred. limit caps a page's size.
 func limit(n int) int {

@@ -76,3 +76,31 @@
   else setup(document);
   document.addEventListener("htmx:load", function (e) { setup(e.detail && e.detail.elt ? e.detail.elt : document); });
 })();
+
+// Copy buttons (data-copy = the id of the element whose text to copy) say when they copied.
+document.addEventListener("click", function (e) {
+  var b = e.target.closest && e.target.closest("button[data-copy]");
+  if (!b) return;
+  var el = document.getElementById(b.getAttribute("data-copy"));
+  if (!el || !navigator.clipboard) return;
+  navigator.clipboard.writeText(el.textContent.trim()).then(function () {
+    var label = b.textContent;
+    b.textContent = b.getAttribute("data-copied");
+    setTimeout(function () { b.textContent = label; }, 1500);
+  });
+});
+
+// While an htmx request runs, the page shows a progress bar and the button or link that sent it
+// is busy and disabled, so nobody sends it twice.
+document.addEventListener("htmx:beforeRequest", function (e) {
+  document.documentElement.classList.add("loading");
+  var elt = e.detail.elt;
+  var busy = elt.tagName === "FORM" ? elt.querySelectorAll("button[type=submit], button:not([type])") : [elt];
+  busy.forEach(function (b) { b.setAttribute("aria-busy", "true"); if (b.tagName === "BUTTON") b.disabled = true; });
+});
+document.addEventListener("htmx:afterRequest", function (e) {
+  document.documentElement.classList.remove("loading");
+  var elt = e.detail.elt;
+  var busy = elt.tagName === "FORM" ? elt.querySelectorAll("[aria-busy]") : [elt];
+  busy.forEach(function (b) { b.removeAttribute("aria-busy"); if (b.tagName === "BUTTON") b.disabled = false; });
+});

@@ -14,7 +14,7 @@ import (
 	"path"
 )
 
-//go:embed htmx.min.js pico.min.css Sortable.min.js console.css console.js
+//go:embed htmx.min.js pico.min.css Sortable.min.js console.css console.js favicon.svg
 var files embed.FS
 
 // Prefix is where the files are served; URL adds the content hash after it.
@@ -36,6 +36,9 @@ var hashes = func() map[string]string {
 func URL(name string) string {
 	return Prefix + hashes[name] + "/" + name
 }
+
+// Hash is the current content hash of a file.
+func Hash(name string) string { return hashes[name] }
 
 // Lookup returns a file's content when hash is its current hash.
 func Lookup(hash, name string) ([]byte, bool) {

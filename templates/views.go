@@ -5,6 +5,8 @@ package templates
 
 import (
 	"net/url"
+
+	"github.com/a-h/templ"
 	"strconv"
 	"strings"
 	"time"
@@ -17,14 +19,50 @@ type Page struct {
 	User  *ConsoleUser // nil when nobody is logged in
 	Flash Flash
 	Here  string // this page's URL, where the language switch comes back to
+	Theme string // "light" or "dark" as chosen with the switch; "" follows the system
+}
+
+// themeAttrs pins Pico's colour scheme when one was chosen; without it Pico follows
+// prefers-color-scheme.
+func themeAttrs(theme string) templ.Attributes {
+	if theme == "light" || theme == "dark" {
+		return templ.Attributes{"data-theme": theme}
+	}
+	return templ.Attributes{}
+}
+
+// nextTheme is what the theme switch changes to: system → dark → light → system.
+func nextTheme(theme string) string {
+	switch theme {
+	case "dark":
+		return "light"
+	case "light":
+		return "auto"
+	}
+	return "dark"
+}
+
+// themeNow is the catalog key (under console.theme.) naming the scheme in use.
+func themeNow(theme string) string {
+	if theme == "light" || theme == "dark" {
+		return "now_" + theme
+	}
+	return "now_auto"
 }
 
 // ConsoleUser is the logged-in staff member or admin.
 type ConsoleUser struct {
-	ID       uint64
-	Username string
-	Role     string
-	IsAdmin  bool
+	ID                 uint64
+	Username           string
+	Role               string
+	IsAdmin            bool
+	MustChangePassword bool // the generated first password: only the password page is open
+}
+
+// PasswordView is the own-password form.
+type PasswordView struct {
+	Forced bool // the password was generated and must be changed before anything else
+	Error  string
 }
 
 // Flash is a one-time message shown after a redirect, already in the reader's language.
@@ -73,34 +111,60 @@ type DayFigures struct {
 	Logins  int64
 }
 
-// UserFilter is the users list's query.
+// UserFilter is the users list's query, as its URL carries it.
 type UserFilter struct {
-	Q    string
-	Role string
-	Bind string
+	Q                      string
+	Role, Status, Bind     string
+	CreatedFrom, CreatedTo string // days, YYYY-MM-DD
+	LoginFrom, LoginTo     string
+	Sort, Order            string
+	Size                   int
+}
+
+// ListNav is a list's way around: first, previous and next page, the page sizes and the total.
+type ListNav struct {
+	FirstURL string // empty on the first page
+	PrevURL  string // empty when there is no previous page
+	NextURL  string // empty on the last page
+	Sizes    []SizeLink
+	Total    string // worded: exact, or an estimate ("约 1,000,000")
+}
+
+// SizeLink is the list's first page at another page size.
+type SizeLink struct {
+	N       int
+	URL     string
+	Current bool
+}
+
+// AccountLink is an account a row links to.
+type AccountLink struct {
+	ID       uint64
+	Username string
 }
 
 // UserRow is one account in the users list.
 type UserRow struct {
-	ID           uint64
-	Username     string
-	Name         string
-	Role         string
-	Status       string
-	Bound        bool
-	AvatarURL    string
-	Nickname     string
-	MaskedOpenID string
-	BoundAt      string
-	LastLogin    string
+	ID          uint64
+	Username    string
+	Name        string
+	Role        string
+	Status      string
+	Bound       bool
+	AvatarURL   string
+	Nickname    string
+	OpenID      string // whole, for the tooltip
+	ShortOpenID string // shortened, as the cell shows it
+	BoundAt     string
+	LastLogin   string
 }
 
 // UsersView is the users list.
 type UsersView struct {
-	Filter   UserFilter
-	Rows     []UserRow
-	NextURL  string // empty on the last page
-	FirstURL string // empty on the first page
+	Filter    UserFilter
+	Rows      []UserRow
+	Nav       ListNav
+	ExportURL string // the CSV of the current filter
 }
 
 // MenuItem is a menu in a tree, for the menus page and the checkbox trees.
@@ -119,20 +183,35 @@ type MenuItem struct {
 
 // AuditRow is one audit entry.
 type AuditRow struct {
-	ID     uint64
-	When   string
-	Actor  string
-	Action string
-	Target string
-	Detail string
-	IP     string
+	ID       uint64
+	When     string
+	Actor    string // who acted, worded: a name, or nobody logged in with the account tried
+	ActorURL string // the acting account's page; empty when nobody was logged in
+	Action   string
+	Target   string
+	// TargetURL is the target's page (an account, or the WeChat users list filtered to it).
+	TargetURL string
+	Detail    string
+	IP        string
+}
+
+// IdentityItem is a WeChat user an account had.
+type IdentityItem struct {
+	ID          uint64
+	Nickname    string
+	OpenID      string
+	ShortOpenID string
+	UnionID     string
+	BoundAt     string
+	UnboundAt   string
 }
 
 // UserView is one account's page.
 type UserView struct {
 	ID           uint64
 	Username     string
-	Name         string
+	Name         string // as stored, for the edit form
+	ShownName    string // as read: a built-in account's name in the reader's language
 	Role         string
 	Status       string
 	CreatedAt    string
@@ -141,12 +220,15 @@ type UserView struct {
 	IdentityID   uint64
 	AvatarURL    string
 	Nickname     string
-	MaskedOpenID string
+	OpenID       string // whole, with a copy button
+	UnionID      string
 	BoundAt      string
 	LastLogin    string
+	Past         []IdentityItem // WeChat users it was bound to before
 	ActiveTokens int64
 	Menus        []EffectiveItem // every menu the account sees or hides, labelled by source
 	Audit        []AuditRow
+	AuditNav     ListNav
 	Error        string // an edit that was refused, shown by the form
 	// LastConsoleLogin is when the account last logged in to the console and how
 	// (LastConsoleMethod: password or scan); empty when it never did.
@@ -175,22 +257,31 @@ type IdentityRowView struct {
 	ID           uint64
 	AvatarURL    string
 	Nickname     string
-	MaskedOpenID string
+	OpenID       string
+	ShortOpenID  string
 	Bound        bool
 	AccountID    uint64
 	Username     string
+	PastAccounts []AccountLink // accounts it was bound to, by the audit log
 	FirstSeen    string
 	LastSeen     string
 	BoundAt      string
 	UnboundAt    string
 }
 
+// IdentityFilter is the WeChat users list's query.
+type IdentityFilter struct {
+	Q                string
+	Bind             string
+	SeenFrom, SeenTo string
+	Size             int
+}
+
 // WechatUsersView is the WeChat users list.
 type WechatUsersView struct {
-	Q        string
-	Rows     []IdentityRowView
-	NextURL  string
-	FirstURL string
+	Filter IdentityFilter
+	Rows   []IdentityRowView
+	Nav    ListNav
 }
 
 // MenuForm is the create or edit form of the menus page.
@@ -303,21 +394,25 @@ type BulkMenusView struct {
 
 // AuditFilter is the audit page's query.
 type AuditFilter struct {
-	Actor  string
-	Action string
-	Target string
+	Actor    string
+	Action   string
+	Target   string
+	From, To string
+	Size     int
 }
 
 // AuditView is the audit page.
 type AuditView struct {
-	Filter   AuditFilter
-	Actions  []string
-	Rows     []AuditRow
-	NextURL  string
-	FirstURL string
+	Filter  AuditFilter
+	Actions []string
+	Rows    []AuditRow
+	Nav     ListNav
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// IdentityURL is the WeChat users list searched for one openid.
+func IdentityURL(openid string) string { return "/admin/wechat-users?q=" + url.QueryEscape(openid) }
 
 // UserURL is an account's console page.
 func UserURL(id uint64) string { return "/admin/users/" + itoa(id) }

@@ -49,6 +49,7 @@ func (s *site) routes() error {
 
 	// The admin console: server-rendered pages; every POST is checked for a cross-site origin.
 	e.GET("/static/:hash/*file", serveStatic)
+	e.GET("/favicon.ico", favicon)
 	con, err := console.New(s.deps.Accounts, s.sessions, console.Config{Catalog: s.deps.Catalog, Zone: s.deps.ConsoleZone, IdleTimeout: s.deps.ConsoleIdleTimeout,
 		SecureCookies: s.deps.SecureCookies, Sandbox: s.deps.Sandbox})
 	if err != nil {
@@ -63,6 +64,7 @@ func (s *site) routes() error {
 	// con.Language first: every page and refusal below speaks the session's or browser's language.
 	admin := e.Group("/admin", headers, con.Language(), limitBody(s.deps.MaxBodyBytes), requestTimeout(s.deps.RequestTimeout), crossOrigin, con.ReadForm())
 	admin.POST("/lang", con.SetLanguage) // the layout's language switch, kept in the session
+	admin.POST("/theme", con.SetTheme)   // the layout's colour scheme switch, likewise
 	admin.GET("/login", con.LoginForm)
 	admin.POST("/login", limitPerClient("consoleLogin", s.limits.ConsoleLogin, s.deps.SharedLimits, time.Now), con.Login)
 	admin.POST("/logout", con.Logout)
@@ -71,6 +73,10 @@ func (s *site) routes() error {
 	admin.GET("/login/scan/:scene/code", con.ScanLoginCode)
 	admin.POST("/login/scan/:scene", con.ScanLoginPoll)
 
+	// The CSV export streams for as long as its rows take, so it is outside the request timeout;
+	// each of its queries is a bounded keyset page.
+	e.Group("/admin", headers, con.Language(), con.RequireLogin()).GET("/users/export.csv", con.ExportUsers)
+
 	staff := admin.Group("", con.RequireLogin()) // staff and admins: view and unbind
 	staff.GET("/", con.Dashboard)
 	staff.GET("/users", con.Users)
@@ -78,6 +84,8 @@ func (s *site) routes() error {
 	staff.POST("/users/:id/unbind", con.Unbind)
 	staff.GET("/wechat-users", con.WechatUsers)
 	staff.GET("/audit", con.Audit)
+	staff.GET("/account/password", con.PasswordForm) // your own password (console.PasswordPath)
+	staff.POST("/account/password", con.ChangePassword)
 
 	admins := staff.Group("", con.RequireAdmin()) // admins only: accounts, menus, assignments
 	admins.GET("/users/new", con.NewUser)

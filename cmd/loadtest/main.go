@@ -15,6 +15,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -305,7 +306,7 @@ func run(ctx context.Context, o options, out io.Writer) (report, error) {
 			phase{name: "console users page (first page, 1 connection)", key: "console", conns: 1, target: server.pid(), client: consoleClient, request: usersPage, check: wantPage},
 			phase{name: "console users page (random keyset page)", key: "console", target: server.pid(), client: consoleClient,
 				request: func(_ int, rng *mrand.Rand) (*http.Request, error) {
-					return http.NewRequest(http.MethodGet, serverURL+"/admin/users?"+cursorParam+"="+strconv.Itoa(100+rng.IntN(o.accounts)), nil)
+					return http.NewRequest(http.MethodGet, serverURL+"/admin/users?"+cursorParam+"="+usersCursor(100+rng.IntN(o.accounts)), nil)
 				}, check: wantPage},
 		)
 	}
@@ -507,7 +508,13 @@ func (t *tokenPool) pick(rng *mrand.Rand) string {
 var errNoConsole = errors.New("the server has no console login at POST /admin/login")
 
 // nextPageLink finds the users list's link to its next page, to learn the keyset parameter.
-var nextPageLink = regexp.MustCompile(`/admin/users\?([A-Za-z_]+)=[0-9]+`)
+var nextPageLink = regexp.MustCompile(`/admin/users\?([A-Za-z_]+)=[A-Za-z0-9_-]+`)
+
+// usersCursor is the users list's keyset cursor of account id, as its Next link carries one:
+// base64url of the row's key (see account.ListPage).
+func usersCursor(id int) string {
+	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, `{"i":%d}`, id))
+}
 
 // consoleLogin logs the admin in through the console's form and returns a client that carries
 // the session cookie, and the query parameter that names a page of the users list.
@@ -547,7 +554,7 @@ func consoleLogin(ctx context.Context, transport http.RoundTripper, serverURL, p
 	}
 	m := nextPageLink.FindSubmatch(body)
 	if m == nil {
-		return nil, "", errors.New("the users list has no link to a next page (/admin/users?PARAM=ID)")
+		return nil, "", errors.New("the users list has no link to a next page (/admin/users?PARAM=CURSOR)")
 	}
 	return c, string(m[1]), nil
 }

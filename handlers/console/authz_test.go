@@ -39,6 +39,7 @@ var outOfScope = map[string]string{
 	"GET /":                                "public redirect to the console",
 	"GET /docs/openapi.yaml":               "public API description",
 	"GET /static/:hash/*file":              "public assets",
+	"GET /favicon.ico":                     "public icon",
 	"GET /avatars/:name":                   "public avatars",
 	"HEAD /avatars/:name":                  "public avatars",
 	"GET /mobileApi/user/checkBind":        "mini-program API: WeChat code, tested in handlers/mobile",
@@ -88,6 +89,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{"GET", "/admin/users/:id", "/admin/users/" + id, nil, false, nil},
 			{"GET", "/admin/wechat-users", "/admin/wechat-users", nil, false, nil},
 			{"GET", "/admin/audit", "/admin/audit", nil, false, nil},
+			{"GET", "/admin/users/export.csv", "/admin/users/export.csv?role=staff", nil, false, nil},
+			{"GET", "/admin/account/password", "/admin/account/password", nil, false, nil},
 			{"POST", "/admin/users/:id/unbind", "/admin/users/" + id + "/unbind", url.Values{}, false, nil},
 			{"GET", "/admin/users/new", "/admin/users/new", nil, true, nil},
 			{"POST", "/admin/users", "/admin/users", url.Values{"username": {"x-new-" + driver}, "password": {"long-enough-pw"}, "role": {"user"}}, true, nil},
@@ -124,6 +127,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{method: "GET", pattern: "/admin/login/scan/:scene/code", path: "/admin/login/scan/NOSUCHSCENE/code", open: []answer{{http.StatusNotFound, ""}, {http.StatusNotFound, ""}, {http.StatusNotFound, ""}, {http.StatusNotFound, ""}}},
 			{method: "POST", pattern: "/admin/login/scan/:scene", path: "/admin/login/scan/NOSUCHSCENE", form: url.Values{}, open: []answer{{http.StatusNotFound, ""}, {http.StatusNotFound, ""}, {http.StatusNotFound, ""}, {http.StatusNotFound, ""}}},
 			{method: "POST", pattern: "/admin/lang", path: "/admin/lang", form: url.Values{"lang": {"zh-CN"}, "next": {"/admin/"}}, open: []answer{toDashboard, toDashboard, toDashboard, toDashboard}},
+			{method: "POST", pattern: "/admin/theme", path: "/admin/theme", form: url.Values{"theme": {"dark"}, "next": {"/admin/"}}, open: []answer{toDashboard, toDashboard, toDashboard, toDashboard}},
+			// Your own password: staff's is right and changes (the session stays); admin's form
+			// carries staff's password, which is not admin's.
+			{method: "POST", pattern: "/admin/account/password", path: "/admin/account/password", form: url.Values{"current_password": {"staff-password"}, "password": {"staff-password-2"}},
+				open: []answer{toLogin, {http.StatusForbidden, ""}, toDashboard, {http.StatusUnprocessableEntity, ""}}},
 			// Last: it ends every browser's session.
 			{method: "POST", pattern: "/admin/logout", path: "/admin/logout", form: url.Values{}, open: []answer{toLogin, toLogin, toLogin, toLogin}},
 		}

@@ -129,11 +129,20 @@ func consoleInBrowser(t *testing.T, driver string) {
 		chromedp.SetValue(byTestID("users-q"), "Zoë"),
 		chromedp.Submit(byTestID("users-q")),
 	)
-	waitText("users-table", "zoe")
-	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="user-row"]').length`)); n != 1 {
-		t.Fatalf("search by nickname: want 1 row, got %d", n)
+	// The unfiltered list has zoe too: wait for the searched page (one row), then read it in one
+	// evaluation, which a late swap of the body cannot split.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`location.search.includes('q=') ? document.querySelectorAll('[data-testid="user-row"]').length : -1`))
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("search by nickname: want 1 row, got %d", n)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	if got := text(byTestID("nickname")); got != nick {
+	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="nickname"]').textContent.trim()`)); got != nick {
 		t.Fatalf("nickname: want %q as text, got %q", nick, got)
 	}
 	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="nickname"] b').length`)); n != 0 {
@@ -227,11 +236,17 @@ func consoleInBrowser(t *testing.T, driver string) {
 // to docs/screenshots for the README.
 func takeScreenshot(t *testing.T, ctx context.Context, name string, save bool) {
 	t.Helper()
+	takeScreenshotAt(t, ctx, name, save, 800)
+}
+
+// takeScreenshotAt is takeScreenshot of a page at least minWidth pixels wide (a phone's is 390).
+func takeScreenshotAt(t *testing.T, ctx context.Context, name string, save bool, minWidth int) {
+	t.Helper()
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
-	if img, err := png.Decode(bytes.NewReader(shot)); err != nil || img.Bounds().Dx() < 800 {
+	if img, err := png.Decode(bytes.NewReader(shot)); err != nil || img.Bounds().Dx() < minWidth {
 		t.Fatalf("screenshot %s is not a sane PNG: %v", name, err)
 	}
 	if save {

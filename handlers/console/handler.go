@@ -32,7 +32,8 @@ const (
 	sessionFlash     = "flash"
 	sessionFlashKind = "flash_kind"
 	sessionLang      = "lang"
-	sessionSeen      = "seen" // the last request, refreshed at most once a minute
+	sessionTheme     = "theme" // light or dark; absent follows the system
+	sessionSeen      = "seen"  // the last request, refreshed at most once a minute
 )
 
 // Gin context key of the logged-in console user.
@@ -45,9 +46,6 @@ const IdleTimeout = 2 * time.Hour
 
 // seenRefresh is how stale the "seen" time may get before a request writes it again.
 const seenRefresh = time.Minute
-
-// pageSize is how many rows a list shows.
-const pageSize = 50
 
 // DefaultZone is where the console's times are shown when Config.Zone is nil.
 const DefaultZone = "Asia/Shanghai"
@@ -125,6 +123,24 @@ func (h *Handler) SetLanguage(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, safeNext(next))
 }
 
+// SetTheme keeps the colour scheme chosen with the layout's switch (field theme: light, dark or
+// auto) in the session and goes back to the page it was chosen on (field next).
+func (h *Handler) SetTheme(c *gin.Context) {
+	ctx := c.Request.Context()
+	switch theme := c.PostForm("theme"); theme {
+	case "light", "dark":
+		h.sessions.Put(ctx, sessionTheme, theme)
+	case "auto":
+		h.sessions.Remove(ctx, sessionTheme)
+	}
+	next := c.PostForm("next")
+	if (next == "/admin/login" || strings.HasPrefix(next, "/admin/login?")) && consolePath(next) {
+		c.Redirect(http.StatusSeeOther, next)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, safeNext(next))
+}
+
 // tr is the request's catalog, in the language Language picked.
 func (h *Handler) tr(c *gin.Context) i18n.Translator {
 	if _, ok := c.Get(i18n.ContextKey); !ok {
@@ -152,7 +168,7 @@ func (h *Handler) RequireLogin() gin.HandlerFunc {
 		seen := h.sessions.GetInt64(ctx, sessionSeen) // Unix milliseconds: the session codec takes basic types
 		idle := time.Since(time.UnixMilli(seen))
 		if seen == 0 || idle > h.idle {
-			_ = h.endSession(ctx)
+			h.endSessionSaying(ctx, "console.login.ended_idle")
 			h.toLogin(c)
 			return
 		}
@@ -162,7 +178,7 @@ func (h *Handler) RequireLogin() gin.HandlerFunc {
 		acct, err := h.accounts.ConsoleAccount(ctx, id, h.sessions.GetString(ctx, sessionStamp))
 		switch {
 		case errors.Is(err, account.ErrUnauthenticated):
-			_ = h.endSession(ctx)
+			h.endSessionSaying(ctx, "console.login.ended_credentials")
 			h.toLogin(c)
 			return
 		case errors.Is(err, account.ErrNoConsoleAccess):
@@ -173,8 +189,15 @@ func (h *Handler) RequireLogin() gin.HandlerFunc {
 			h.fail(c, err)
 			return
 		}
-		c.Set(userKey, templates.ConsoleUser{ID: acct.ID, Username: acct.Username, Role: acct.Role, IsAdmin: acct.Role == account.RoleAdmin})
+		c.Set(userKey, templates.ConsoleUser{ID: acct.ID, Username: acct.Username, Role: acct.Role, IsAdmin: acct.Role == account.RoleAdmin,
+			MustChangePassword: acct.MustChangePassword})
 		requestinfo.SetUserID(c, acct.ID) // for the access log
+		// A generated password was shown once, maybe to others: nothing else until it is replaced.
+		if acct.MustChangePassword && c.Request.URL.Path != PasswordPath && c.Request.URL.Path != "/admin/logout" {
+			c.Redirect(http.StatusSeeOther, PasswordPath)
+			c.Abort()
+			return
+		}
 		c.Next()
 	}
 }
@@ -218,17 +241,34 @@ func (h *Handler) RequireAdmin() gin.HandlerFunc {
 	}
 }
 
-// endSession ends the console session but keeps the language the person chose.
+// endSession ends the console session but keeps the language and colour scheme the person chose.
 func (h *Handler) endSession(ctx context.Context) error {
-	lang := h.sessions.GetString(ctx, sessionLang)
+	lang, theme := h.sessions.GetString(ctx, sessionLang), h.sessions.GetString(ctx, sessionTheme)
 	if err := h.sessions.Destroy(ctx); err != nil {
 		return err
 	}
 	if lang != "" {
 		h.sessions.Put(ctx, sessionLang, lang)
 	}
+	if theme != "" {
+		h.sessions.Put(ctx, sessionTheme, theme)
+	}
 	return nil
 }
+
+// endSessionSaying ends a session the person did not end themselves and leaves the login page
+// a notice (a catalog message) saying why.
+func (h *Handler) endSessionSaying(ctx context.Context, whyKey string) {
+	if h.endSession(ctx) != nil {
+		return
+	}
+	h.sessions.Put(ctx, sessionFlash, whyKey)
+	h.sessions.Put(ctx, sessionFlashKind, flashNoticeKey)
+}
+
+// flashNoticeKey marks a flash whose message is a catalog key, worded when it is shown (the
+// language may be chosen on the login page in between).
+const flashNoticeKey = "notice-key"
 
 // toLogin redirects to the login page, remembering where a GET was going.
 func (h *Handler) toLogin(c *gin.Context) {
@@ -252,7 +292,7 @@ func currentUser(c *gin.Context) (templates.ConsoleUser, bool) {
 // page is the layout data of the current request, with the flash message popped. titleKey is
 // the page title's catalog message.
 func (h *Handler) page(c *gin.Context, titleKey, nav string) templates.Page {
-	p := templates.Page{Nav: nav, Here: "/admin/"}
+	p := templates.Page{Nav: nav, Here: "/admin/", Theme: h.sessions.GetString(c.Request.Context(), sessionTheme)}
 	if titleKey != "" {
 		p.Title = h.tr(c).T(titleKey)
 	}
@@ -265,6 +305,9 @@ func (h *Handler) page(c *gin.Context, titleKey, nav string) templates.Page {
 	ctx := c.Request.Context()
 	if msg := h.sessions.PopString(ctx, sessionFlash); msg != "" {
 		p.Flash = templates.Flash{Kind: h.sessions.PopString(ctx, sessionFlashKind), Msg: msg}
+		if p.Flash.Kind == flashNoticeKey {
+			p.Flash = templates.Flash{Kind: "notice", Msg: h.tr(c).T(msg)}
+		}
 	}
 	return p
 }
@@ -374,6 +417,7 @@ var refusals = []struct {
 	{account.ErrScanLoginNotFound, "console.error.scan_login_not_found"},
 	{account.ErrScanLoginOtherBrowser, "console.error.scan_login_other_browser"},
 	{account.ErrBreakGlassUnset, "console.error.break_glass_unset"},
+	{account.ErrWrongPassword, "console.error.wrong_password"},
 }
 
 // refusalKey is the catalog message of a refusal, or "" for an error that is not one.
@@ -440,37 +484,6 @@ func ids(values []string) []uint64 {
 		}
 	}
 	return out
-}
-
-// cursor reads the keyset cursor of a list page from page=: the last id the previous page
-// showed, as the Next link carries it. A cursor, not a page number, so that page 20,000 costs
-// what page 1 does.
-func cursor(c *gin.Context) uint64 {
-	id, _ := strconv.ParseUint(c.Query("page"), 10, 64)
-	return id
-}
-
-// nextURL is the list's next page, or "" when this page was the last one.
-func nextURL(c *gin.Context, got int, lastID uint64) string {
-	if got < pageSize {
-		return ""
-	}
-	q := c.Request.URL.Query()
-	q.Set("page", strconv.FormatUint(lastID, 10))
-	return c.Request.URL.Path + "?" + q.Encode()
-}
-
-// firstURL is the list's first page with the same filters, or "" when this is it.
-func firstURL(c *gin.Context) string {
-	q := c.Request.URL.Query()
-	if q.Get("page") == "" {
-		return ""
-	}
-	q.Del("page")
-	if len(q) == 0 {
-		return c.Request.URL.Path
-	}
-	return c.Request.URL.Path + "?" + q.Encode()
 }
 
 // Forbidden answers 403 with a page saying why (the catalog message whyKey); the web layer's

@@ -82,6 +82,8 @@ func (h *Handler) Logout(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	h.sessions.Put(ctx, sessionFlash, "console.login.logged_out")
+	h.sessions.Put(ctx, sessionFlashKind, flashNoticeKey)
 	c.Redirect(http.StatusSeeOther, "/admin/login")
 }
 

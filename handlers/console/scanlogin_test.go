@@ -208,10 +208,11 @@ func scanLoginFlow(t *testing.T, driver string, sandbox bool) {
 	mustReason(t, "scan after completion", ph.call("scan", scene), 409, "scan_login_used")
 
 	// Audited: scan, confirm and the login itself, with who, from where and which browser.
-	entries, err := app.Accounts.AuditLog(context.Background(), account.AuditFilter{Target: account.AccountTarget(stella.ID)})
+	list, err := app.Accounts.AuditLog(context.Background(), account.AuditFilter{Target: account.AccountTarget(stella.ID)}, account.ListPage{Size: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
+	entries := list.Rows
 	seen := map[string]account.AuditEntry{}
 	for _, e := range entries {
 		seen[e.Action] = e
@@ -401,7 +402,8 @@ func TestScanLoginPolicy(t *testing.T) {
 				t.Fatalf("scan login while required: %d %s", p.Status, p.Body)
 			}
 			mustStatus(t, "console after scan login", b.get("/admin/"), http.StatusOK)
-			es, _ := app.Accounts.AuditLog(context.Background(), account.AuditFilter{Action: account.ActionConsolePolicy})
+			list, _ := app.Accounts.AuditLog(context.Background(), account.AuditFilter{Action: account.ActionConsolePolicy}, account.ListPage{Size: 100})
+			es := list.Rows
 			if len(es) != 1 || es[0].Actor != "ada" || es[0].Detail["ScanLoginRequired"] != true {
 				t.Fatalf("policy audit: %+v", es)
 			}

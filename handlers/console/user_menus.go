@@ -209,6 +209,9 @@ func (h *Handler) renderBulk(c *gin.Context, status int, f templates.UserFilter,
 	h.render(c, status, templates.BulkMenusPage(h.page(c, "console.bulk.title", "users"), v))
 }
 
+// maxQueryLen bounds a search term, in characters, as account.ParseAccountFilter does.
+const maxQueryLen = 64
+
 // trimQuery is a search term as the users list reads it: trimmed, valid text, at most
 // maxQueryLen characters.
 func trimQuery(q string) string {

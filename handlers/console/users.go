@@ -3,8 +3,6 @@ package console
 import (
 	"errors"
 	"net/http"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -12,37 +10,37 @@ import (
 	"wxbind/templates"
 )
 
-// maxQueryLen bounds a search term.
-const maxQueryLen = 64
-
-// Users lists accounts with their binding, newest first, a keyset page at a time.
+// Users lists accounts with their binding, a keyset page at a time, filtered and sorted as
+// the URL says.
 func (h *Handler) Users(c *gin.Context) {
-	f := templates.UserFilter{Q: query(c, "q"), Role: c.Query("role"), Bind: c.Query("bind")}
-	if !account.ValidRole(f.Role) {
-		f.Role = ""
-	}
-	if f.Bind != account.BindBound && f.Bind != account.BindUnbound {
-		f.Bind = account.BindAny
-	}
-	rows, err := h.accounts.ListAccounts(c.Request.Context(), account.AccountFilter{
-		Query: f.Q, Role: f.Role, Bind: f.Bind, BeforeID: cursor(c), Limit: pageSize,
-	})
+	ctx := c.Request.Context()
+	f := account.ParseAccountFilter(c.Request.URL.Query(), h.zone)
+	p := account.ParseListPage(c.Request.URL.Query())
+	list, err := h.accounts.ListAccounts(ctx, f, p)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	v := templates.UsersView{Filter: f, FirstURL: firstURL(c)}
+	total, err := h.accounts.CountAccounts(ctx, f)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	v := templates.UsersView{Filter: templates.UserFilter{Q: f.Query, Role: f.Role, Status: f.Status, Bind: f.Bind,
+		CreatedFrom: f.Created.From, CreatedTo: f.Created.To, LoginFrom: f.Login.From, LoginTo: f.Login.To,
+		Sort: f.Sort, Order: f.Order, Size: p.Size},
+		Nav: h.listNav(c, f.Values(), p, list.Cursors, total), ExportURL: "/admin/users/export.csv"}
+	if q := f.Values().Encode(); q != "" {
+		v.ExportURL += "?" + q
+	}
 	loc := h.locale(c)
-	for _, r := range rows {
-		row := templates.UserRow{ID: r.ID, Username: r.Username, Name: r.Name, Role: r.Role, Status: r.Status, Bound: r.Bound}
+	for _, r := range list.Rows {
+		row := templates.UserRow{ID: r.ID, Username: r.Username, Name: h.accountName(c, r.Name), Role: r.Role, Status: r.Status, Bound: r.Bound}
 		if row.Bound {
-			row.Nickname, row.AvatarURL, row.MaskedOpenID = r.Nickname, r.AvatarURL, MaskOpenID(r.OpenID)
+			row.Nickname, row.AvatarURL, row.OpenID, row.ShortOpenID = r.Nickname, r.AvatarURL, r.OpenID, MaskOpenID(r.OpenID)
 			row.BoundAt, row.LastLogin = loc.Time(r.BoundAt), loc.Time(r.LastLoginAt)
 		}
 		v.Rows = append(v.Rows, row)
-	}
-	if len(rows) > 0 {
-		v.NextURL = nextURL(c, len(rows), rows[len(rows)-1].ID)
 	}
 	h.render(c, http.StatusOK, templates.UsersPage(h.page(c, "console.users.title", "users"), v))
 }
@@ -69,13 +67,16 @@ func (h *Handler) User(c *gin.Context) {
 
 func (h *Handler) userView(c *gin.Context, id uint64) (templates.UserView, error) {
 	viewer, _ := currentUser(c)
-	d, err := h.accounts.AccountDetail(c.Request.Context(), id, account.Account{ID: viewer.ID, Role: viewer.Role})
+	p := account.ParseListPage(c.Request.URL.Query())
+	d, err := h.accounts.AccountDetail(c.Request.Context(), id, account.Account{ID: viewer.ID, Role: viewer.Role}, p)
 	if err != nil {
 		return templates.UserView{}, err
 	}
 	loc := h.locale(c)
-	v := templates.UserView{ID: d.ID, Username: d.Username, Name: d.Name, Role: d.Role, Status: d.Status, CreatedAt: loc.Time(&d.CreatedAt),
-		Phone: d.Phone, ActiveTokens: d.ActiveTokens, Audit: h.auditRows(c, d.Audit)}
+	v := templates.UserView{ID: d.ID, Username: d.Username, Name: d.Name, ShownName: h.accountName(c, d.Name), Role: d.Role, Status: d.Status, CreatedAt: loc.Time(&d.CreatedAt),
+		Phone: d.Phone, ActiveTokens: d.ActiveTokens, Audit: h.auditRows(c, d.History.Rows),
+		AuditNav: h.listNav(c, nil, p, d.History.Cursors, account.Total{N: int64(len(d.History.Rows)), Exact: true})}
+	v.AuditNav.Total = "" // a page of the history, not a count of it
 	if l := d.LastLogin; l != nil {
 		v.LastConsoleMethod, v.LastConsoleLogin = l.Method, loc.Time(&l.Entry.CreatedAt)
 	}
@@ -86,8 +87,12 @@ func (h *Handler) userView(c *gin.Context, id uint64) (templates.UserView, error
 	v.Menus = effectiveItems(menus.Tree)
 	if ident := d.Identity; ident != nil {
 		v.Bound, v.IdentityID = true, ident.ID
-		v.Nickname, v.AvatarURL, v.MaskedOpenID = ident.Nickname, ident.AvatarURL, MaskOpenID(ident.OpenID)
+		v.Nickname, v.AvatarURL, v.OpenID, v.UnionID = ident.Nickname, ident.AvatarURL, ident.OpenID, ident.UnionID
 		v.BoundAt, v.LastLogin = loc.Time(ident.BoundAt), loc.Time(ident.LastLoginAt)
+	}
+	for _, i := range d.Past {
+		v.Past = append(v.Past, templates.IdentityItem{ID: i.ID, Nickname: i.Nickname, OpenID: i.OpenID, ShortOpenID: MaskOpenID(i.OpenID),
+			UnionID: i.UnionID, BoundAt: loc.Time(i.BoundAt), UnboundAt: loc.Time(i.UnboundAt)})
 	}
 	return v, nil
 }
@@ -189,31 +194,60 @@ func (h *Handler) refuseOnUserPage(c *gin.Context, id uint64, err error) {
 	h.render(c, http.StatusUnprocessableEntity, templates.UserPage(p, v))
 }
 
-// WechatUsers lists every WeChat identity seen, bound or not.
+// WechatUsers lists every WeChat identity seen, bound or not; one no longer bound links the
+// accounts it was bound to.
 func (h *Handler) WechatUsers(c *gin.Context) {
-	q := query(c, "q")
-	rows, err := h.accounts.ListIdentities(c.Request.Context(), account.IdentityFilter{Query: q, BeforeID: cursor(c), Limit: pageSize})
+	ctx := c.Request.Context()
+	f := account.ParseIdentityFilter(c.Request.URL.Query(), h.zone)
+	p := account.ParseListPage(c.Request.URL.Query())
+	list, err := h.accounts.ListIdentities(ctx, f, p)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	v := templates.WechatUsersView{Q: q, FirstURL: firstURL(c)}
+	total, err := h.accounts.CountIdentities(ctx, f)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var unbound []uint64
+	for _, r := range list.Rows {
+		if r.AccountID == nil && r.UnboundAt != nil {
+			unbound = append(unbound, r.ID)
+		}
+	}
+	past, err := h.accounts.PastAccounts(ctx, unbound)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	v := templates.WechatUsersView{Filter: templates.IdentityFilter{Q: f.Query, Bind: f.Bind, SeenFrom: f.Seen.From, SeenTo: f.Seen.To, Size: p.Size},
+		Nav: h.listNav(c, f.Values(), p, list.Cursors, total)}
 	loc := h.locale(c)
-	for _, r := range rows {
+	for _, r := range list.Rows {
 		row := templates.IdentityRowView{
-			ID: r.ID, AvatarURL: r.AvatarURL, Nickname: r.Nickname, MaskedOpenID: MaskOpenID(r.OpenID),
+			ID: r.ID, AvatarURL: r.AvatarURL, Nickname: r.Nickname, OpenID: r.OpenID, ShortOpenID: MaskOpenID(r.OpenID),
 			Bound: r.AccountID != nil, FirstSeen: loc.Time(&r.FirstSeen), LastSeen: loc.Time(&r.LastSeen),
 			BoundAt: loc.Time(r.BoundAt), UnboundAt: loc.Time(r.UnboundAt),
 		}
 		if row.Bound {
 			row.AccountID, row.Username = *r.AccountID, r.Username
 		}
+		for _, a := range past[r.ID] {
+			row.PastAccounts = append(row.PastAccounts, templates.AccountLink{ID: a.ID, Username: a.Username})
+		}
 		v.Rows = append(v.Rows, row)
 	}
-	if len(rows) > 0 {
-		v.NextURL = nextURL(c, len(rows), rows[len(rows)-1].ID)
-	}
 	h.render(c, http.StatusOK, templates.WechatUsersPage(h.page(c, "console.wechat.title", "wechat-users"), v))
+}
+
+// accountName is an account's name as the reader reads it: the name EnsureAdmin gives the first
+// admin is the catalog's, in the reader's language; any other is as typed.
+func (h *Handler) accountName(c *gin.Context, name string) string {
+	if name == account.BuiltInAdminName {
+		return h.tr(c).T("console.account.builtin_admin")
+	}
+	return name
 }
 
 // MaskOpenID shows enough of an openid to tell users apart and match it with a log line, not
@@ -226,15 +260,4 @@ func MaskOpenID(openid string) string {
 		return openid[:min(2, len(openid))] + "…"
 	}
 	return openid[:6] + "…" + openid[len(openid)-4:]
-}
-
-func query(c *gin.Context, key string) string {
-	q := strings.TrimSpace(c.Query(key))
-	if !utf8.ValidString(q) {
-		return ""
-	}
-	if utf8.RuneCountInString(q) > maxQueryLen {
-		q = string([]rune(q)[:maxQueryLen])
-	}
-	return q
 }

@@ -395,7 +395,8 @@ func TestBulkMenusOverAFilter(t *testing.T) {
 				t.Fatalf("the filter's outsider was changed: %v", tree)
 			}
 		}
-		entries, err := app.Accounts.AuditLog(ctx, account.AuditFilter{Action: account.ActionMenusBulk})
+		list, err := app.Accounts.AuditLog(ctx, account.AuditFilter{Action: account.ActionMenusBulk}, account.ListPage{Size: 100})
+		entries := list.Rows
 		if err != nil || len(entries) != 5 {
 			t.Fatalf("want one audit entry per bulk change, got %d, %v", len(entries), err)
 		}

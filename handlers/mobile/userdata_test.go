@@ -104,7 +104,7 @@ func TestUserDataFlow(t *testing.T) {
 			t.Fatalf("profile by encryptedData: %d %s", r.Status, r.Raw)
 		}
 		// stored, and found by the console's search
-		idents, err := app.Store.ListIdentities(context.Background(), models.IdentityFilter{AppID: app.Accounts.AppID(), Query: "union-from-encrypted-data"})
+		idents, _, err := app.Store.ListIdentities(context.Background(), models.IdentityFilter{AppID: app.Accounts.AppID(), Query: "union-from-encrypted-data"}, models.Page{})
 		if err != nil || len(idents) != 1 || idents[0].OpenID != wechattest.OpenID("alice-phone") {
 			t.Fatalf("unionid from encrypted data not stored/searchable: %v %v", idents, err)
 		}
