@@ -95,8 +95,12 @@ type Count struct {
 	AtLeast bool
 }
 
-// minSampled is how many sampled matches an estimate needs to be worth showing.
-const minSampled = 20
+// minSampled is how many sampled matches, in at least minWindowsHit windows, an estimate
+// needs to be worth showing.
+const (
+	minSampled    = 20
+	minWindowsHit = 3
+)
 
 // exactCountBound is how many matching rows a list counts exactly; past it the count is
 // estimated, since an exact count of a million filtered rows takes seconds on SQLite.
@@ -133,7 +137,7 @@ func (s *Store) estimate(ctx context.Context, table string, matching func(lo, hi
 		return Count{N: n, Exact: true}, err
 	}
 	step := ids / estimateSamples
-	var found int64
+	var found, hit int64
 	for i := range uint64(estimateSamples) {
 		// Each window at a different offset in its stretch (golden-ratio steps), so that gaps
 		// in the ids that recur regularly — InnoDB leaves one after each bulk insert — cannot
@@ -145,8 +149,13 @@ func (s *Store) estimate(ctx context.Context, table string, matching func(lo, hi
 			return Count{}, err
 		}
 		found += n
+		if n > 0 {
+			hit++
+		}
 	}
-	if found < minSampled {
+	// Matches in only a window or two sit together (one day of a million rows): scaling them up
+	// says nothing about the rest, so say only "more than".
+	if found < minSampled || hit < minWindowsHit {
 		return Count{N: exactCountBound, AtLeast: true}, nil
 	}
 	est := float64(found) / float64(estimateSamples*estimateWindow) * float64(ids)
