@@ -25,7 +25,7 @@ func prefersColorScheme(scheme string) chromedp.Action[chromedp.Void] {
 }
 
 // pageFits reports what on the page is wider than the screen (the page scrolls sideways) and
-// which labels are squeezed narrower than two characters while holding more.
+// which labels are squeezed into lines of a character or two.
 const pageFits = `(() => {
 	const out = [];
 	const doc = document.documentElement;
@@ -34,12 +34,23 @@ const pageFits = `(() => {
 			.slice(0, 3).map((el) => el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + (el.dataset.testid ? '[' + el.dataset.testid + ']' : ''));
 		out.push('page is ' + doc.scrollWidth + 'px wide on a ' + doc.clientWidth + 'px screen: ' + wide.join(', '));
 	}
-	for (const el of document.querySelectorAll('nav a, nav button, summary, th, label, legend, button, [role=button], .pager a')) {
+	for (const el of document.querySelectorAll('nav a, nav button, summary, th, td a, label, legend, button, [role=button], .pager a')) {
 		const r = el.getBoundingClientRect();
 		if (r.width === 0 || r.height === 0) continue; // not shown at this width
-		const text = el.textContent.trim();
-		const size = parseFloat(getComputedStyle(el).fontSize);
-		if ([...text].length >= 2 && r.width < 2 * size) out.push('squeezed: "' + text + '" is ' + Math.round(r.width) + 'px wide');
+		// The element's own words only (a label's input or hint is not its text).
+		const own = [...el.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim() !== '');
+		if (own.length === 0) continue;
+		const text = own.map((n) => n.textContent.trim()).join(' ');
+		const tops = new Set();
+		for (const n of own) {
+			const range = document.createRange();
+			range.selectNodeContents(n);
+			for (const b of range.getClientRects()) if (b.width > 0) tops.add(Math.round(b.top));
+		}
+		const lines = tops.size;
+		const chars = [...text.replace(/\s+/g, '')].length;
+		// Squeezed: broken over lines of fewer than three characters each (微/信/用/户, roo/t).
+		if (lines >= 2 && chars / lines < 3) out.push('squeezed: "' + text + '" takes ' + lines + ' lines at ' + Math.round(r.width) + 'px');
 	}
 	return out;
 })()`
