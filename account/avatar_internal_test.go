@@ -59,6 +59,7 @@ func TestDecodeSlots(t *testing.T) {
 	if _, err := u.decodeSlot(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("ended request: want context.Canceled, got %v", err)
 	}
+	u.decodeWait = 10 * time.Second // long enough that a loaded machine still gives the slot back in time
 	go func() { time.Sleep(10 * time.Millisecond); release() }()
 	again, err := u.decodeSlot(context.Background())
 	if err != nil {
