@@ -23,9 +23,10 @@ type bufferedLog struct {
 	done chan struct{}
 }
 
-func newBufferedLog(w io.Writer) *bufferedLog {
+// newBufferedLog batches writes to w, flushing them every flushEvery.
+func newBufferedLog(w io.Writer, flushEvery time.Duration) *bufferedLog {
 	b := &bufferedLog{w: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
-	go b.flushLoop()
+	go b.flushLoop(flushEvery)
 	return b
 }
 
@@ -42,9 +43,9 @@ func (b *bufferedLog) Flush() error {
 	return b.w.Flush()
 }
 
-func (b *bufferedLog) flushLoop() {
+func (b *bufferedLog) flushLoop(every time.Duration) {
 	defer close(b.done)
-	t := time.NewTicker(logFlushEvery)
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {

@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch cmd {
 	case "serve":
 		// A serving process logs a line per request: batched, not a write each.
-		out := newBufferedLog(stderr)
+		out := newBufferedLog(stderr, logFlushEvery)
 		defer out.Close()
 		return serve(ctx, cfg, slog.New(flushingHandler{newLogger(cfg, out).Handler(), out}), afterLog{out, stderr})
 	case "migrate":
