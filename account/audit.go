@@ -196,7 +196,7 @@ type AuditFilter struct {
 
 // ParseAuditFilter reads the audit log's filter from its URL.
 func ParseAuditFilter(v url.Values, zone *time.Location) AuditFilter {
-	return AuditFilter{Actor: searchTerm(v.Get("actor")), Action: searchTerm(v.Get("action")), Target: searchTerm(v.Get("target")),
+	return AuditFilter{Actor: SearchTerm(v.Get("actor")), Action: SearchTerm(v.Get("action")), Target: SearchTerm(v.Get("target")),
 		When: parseDateRange(v, "from", "to", zone)}
 }
 

@@ -188,8 +188,8 @@ func (r DateRange) set(v url.Values, fromKey, toKey string) {
 	}
 }
 
-// searchTerm is a search box's text, trimmed and cut to maxQueryLen characters.
-func searchTerm(q string) string {
+// SearchTerm is a search box's text, trimmed, valid text, cut to maxQueryLen characters.
+func SearchTerm(q string) string {
 	q = strings.TrimSpace(q)
 	if !utf8.ValidString(q) {
 		return ""
@@ -230,7 +230,7 @@ type AccountFilter struct {
 // created_from, created_to, login_from, login_to (days in zone), sort and order. A value that is
 // not one the list offers is dropped rather than refused: a stale bookmark still opens.
 func ParseAccountFilter(v url.Values, zone *time.Location) AccountFilter {
-	f := AccountFilter{Query: searchTerm(v.Get("q")), Role: v.Get("role"), Status: v.Get("status"), Bind: v.Get("bind"),
+	f := AccountFilter{Query: SearchTerm(v.Get("q")), Role: v.Get("role"), Status: v.Get("status"), Bind: v.Get("bind"),
 		Created: parseDateRange(v, "created_from", "created_to", zone), Login: parseDateRange(v, "login_from", "login_to", zone),
 		Sort: v.Get("sort"), Order: v.Get("order")}
 	if !ValidRole(f.Role) {
@@ -329,7 +329,7 @@ type IdentityFilter struct {
 
 // ParseIdentityFilter reads the WeChat users list's filter from its URL.
 func ParseIdentityFilter(v url.Values, zone *time.Location) IdentityFilter {
-	f := IdentityFilter{Query: searchTerm(v.Get("q")), Bind: v.Get("bind"), Seen: parseDateRange(v, "seen_from", "seen_to", zone)}
+	f := IdentityFilter{Query: SearchTerm(v.Get("q")), Bind: v.Get("bind"), Seen: parseDateRange(v, "seen_from", "seen_to", zone)}
 	if f.Bind != BindBound && f.Bind != BindUnbound {
 		f.Bind = BindAny
 	}

@@ -3,8 +3,6 @@ package console
 import (
 	"errors"
 	"net/http"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -149,7 +147,7 @@ func bulkFilter(c *gin.Context) templates.UserFilter {
 	if c.Request.Method == http.MethodPost {
 		get = c.PostForm
 	}
-	f := templates.UserFilter{Q: trimQuery(get("q")), Role: get("role"), Bind: get("bind")}
+	f := templates.UserFilter{Q: account.SearchTerm(get("q")), Role: get("role"), Bind: get("bind")}
 	if !account.ValidRole(f.Role) {
 		f.Role = ""
 	}
@@ -207,20 +205,4 @@ func (h *Handler) renderBulk(c *gin.Context, status int, f templates.UserFilter,
 	v := templates.BulkMenusView{Filter: f, Count: n, TooMany: n > account.MaxBulkAccounts, Max: account.MaxBulkAccounts,
 		Action: ch.Action, Actions: account.BulkMenuActions, Roles: roles, Tree: menuItemsOf(all, idSet(ch.MenuIDs)), Error: errMsg}
 	h.render(c, status, templates.BulkMenusPage(h.page(c, "console.bulk.title", "users"), v))
-}
-
-// maxQueryLen bounds a search term, in characters, as account.ParseAccountFilter does.
-const maxQueryLen = 64
-
-// trimQuery is a search term as the users list reads it: trimmed, valid text, at most
-// maxQueryLen characters.
-func trimQuery(q string) string {
-	q = strings.TrimSpace(q)
-	if !utf8.ValidString(q) {
-		return ""
-	}
-	if utf8.RuneCountInString(q) > maxQueryLen {
-		q = string([]rune(q)[:maxQueryLen])
-	}
-	return q
 }
