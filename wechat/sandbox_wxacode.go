@@ -7,7 +7,7 @@ import (
 	"image/color"
 	"image/png"
 
-	qrcode "github.com/yeqown/go-qrcode/v2"
+	qrcode "github.com/skip2/go-qrcode"
 )
 
 // MiniProgramCode implements API: with no WeChat to draw a mini-program code, the sandbox draws
@@ -24,28 +24,26 @@ func (Sandbox) MiniProgramCode(_ context.Context, r CodeRequest) (Image, error) 
 }
 
 // QRCodePNG draws text as a standard QR code (medium error correction) about width pixels
-// wide, black on white with the four-module quiet zone readers need.
+// wide, black on white with the four-module quiet zone readers need. The same text always gives
+// the same bytes (skip2/go-qrcode picks its mask in a fixed order), so a cached code can be
+// compared with a fresh one.
 func QRCodePNG(text string, width int) ([]byte, error) {
-	qr, err := qrcode.NewWith(text, qrcode.WithErrorCorrectionLevel(qrcode.ErrorCorrectionMedium))
+	qr, err := qrcode.New(text, qrcode.Medium)
 	if err != nil {
 		return nil, err
 	}
-	var m bitmapWriter
-	if err := qr.Save(&m); err != nil {
-		return nil, err
-	}
-	const quiet = 4
-	n := len(m.bits) + 2*quiet
+	bits := qr.Bitmap() // the quiet zone included
+	n := len(bits)
 	scale := max(1, width/n)
 	img := image.NewPaletted(image.Rect(0, 0, n*scale, n*scale), color.Palette{color.White, color.Black})
-	for y, row := range m.bits {
+	for y, row := range bits {
 		for x, dark := range row {
 			if !dark {
 				continue
 			}
 			for dy := range scale {
 				for dx := range scale {
-					img.SetColorIndex((x+quiet)*scale+dx, (y+quiet)*scale+dy, 1)
+					img.SetColorIndex(x*scale+dx, y*scale+dy, 1)
 				}
 			}
 		}
@@ -56,9 +54,3 @@ func QRCodePNG(text string, width int) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
-
-// bitmapWriter keeps the QR code's modules, dark as true.
-type bitmapWriter struct{ bits [][]bool }
-
-func (w *bitmapWriter) Write(m qrcode.Matrix) error { w.bits = m.Bitmap(); return nil }
-func (w *bitmapWriter) Close() error                { return nil }
