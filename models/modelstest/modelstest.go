@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,11 +29,18 @@ import (
 // Drivers is every database the tests run on.
 var Drivers = []string{models.DriverSQLite, models.DriverMySQL}
 
-// ForEachDriver runs fn as a subtest per database.
+// ForEachDriver runs fn as a subtest per database. TEST_DRIVERS (a comma-separated list, e.g.
+// "mysql") skips the others: scripts/test-tidb runs only the MySQL half on TiDB.
 func ForEachDriver(t *testing.T, fn func(t *testing.T, driver string)) {
 	t.Helper()
+	only := os.Getenv("TEST_DRIVERS")
 	for _, d := range Drivers {
-		t.Run(d, func(t *testing.T) { fn(t, d) })
+		t.Run(d, func(t *testing.T) {
+			if only != "" && !slices.Contains(strings.Split(only, ","), d) {
+				t.Skipf("TEST_DRIVERS=%s", only)
+			}
+			fn(t, d)
+		})
 	}
 }
 
