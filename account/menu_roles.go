@@ -524,15 +524,13 @@ func effectiveMenus(all []models.Menu, g grants) effective {
 			}
 		})
 	}
+	// A hidden menu is dropped before the closure, so that it brings no ancestor; nothing above a
+	// menu that is not hidden is hidden.
 	for _, m := range all {
-		if !g.granted(m.ID) {
+		if !g.granted(m.ID) || e.hidden[m.ID] {
 			continue
 		}
-		up(m.ID, func(a uint64) {
-			if !e.hidden[a] {
-				e.sees[a] = true
-			}
-		})
+		up(m.ID, func(a uint64) { e.sees[a] = true })
 	}
 	return e
 }

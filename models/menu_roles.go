@@ -291,7 +291,10 @@ func (s *Store) AccountsGrantedMenus(ctx context.Context, menuIDs []uint64) ([]u
 }
 
 // RecomputeEffectiveMenus rewrites the effective menus of the accounts: (their roles' menus ∪
-// their extras), each with its ancestors, less every menu in the subtree of one they hide. Two
+// their extras) less every menu in the subtree of one they hide, then each with its ancestors.
+// The hidden menus go before the closure, so that a parent comes only from a descendant still
+// given (or from being given itself): hiding a role's only child does not leave its parent
+// empty. Nothing above a menu that survives is hidden, or the menu would be under it. Two
 // statements per chunk of accounts, whatever the number of menus or roles.
 func (s *Store) RecomputeEffectiveMenus(ctx context.Context, accountIDs []uint64) error {
 	if len(accountIDs) == 0 {
@@ -311,7 +314,7 @@ func (s *Store) RecomputeEffectiveMenus(ctx context.Context, accountIDs []uint64
 				UNION SELECT amr.account_id, rm.menu_id FROM account_menu_roles amr JOIN menu_role_menus rm ON rm.role_id = amr.role_id WHERE amr.account_id IN ?
 			) g JOIN menu_ancestors up ON up.menu_id = g.menu_id
 			WHERE NOT EXISTS (SELECT 1 FROM account_hidden_menus h JOIN menu_ancestors below ON below.ancestor_id = h.menu_id
-				WHERE h.account_id = g.account_id AND below.menu_id = up.ancestor_id)`, chunk, chunk).Error
+				WHERE h.account_id = g.account_id AND below.menu_id = g.menu_id)`, chunk, chunk).Error
 		if err != nil {
 			return err
 		}
