@@ -364,7 +364,7 @@ type BulkMenuChange struct {
 	MenuIDs []uint64
 }
 
-// CountMatching counts the accounts matching f (its query, role and bind filters), up to
+// CountMatching counts the accounts matching f (the whole of the users list's filter), up to
 // MaxBulkAccounts+1.
 func (s *Service) CountMatching(ctx context.Context, f AccountFilter) (int, error) {
 	refs, err := s.store.AccountsMatching(ctx, s.modelFilter(f), MaxBulkAccounts)

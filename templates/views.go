@@ -4,7 +4,9 @@
 package templates
 
 import (
+	"maps"
 	"net/url"
+	"slices"
 
 	"github.com/a-h/templ"
 	"strconv"
@@ -165,6 +167,7 @@ type UsersView struct {
 	Rows      []UserRow
 	Nav       ListNav
 	ExportURL string // the CSV of the current filter
+	BulkURL   string // the bulk change over every account of the current filter
 }
 
 // MenuItem is a menu in a tree, for the menus page and the checkbox trees.
@@ -381,9 +384,9 @@ type EffectiveItem struct {
 
 // BulkMenusView is the bulk change of menus over the users a filter matches.
 type BulkMenusView struct {
-	Filter  UserFilter
-	Count   int  // accounts matching
-	TooMany bool // more than the most one change may touch
+	Filter  url.Values // the users list's filter, as its URL carries it
+	Count   int        // accounts matching
+	TooMany bool       // more than the most one change may touch
 	Max     int
 	Action  string
 	Actions []string
@@ -493,18 +496,27 @@ func PasswordLoginURL(next string) string {
 	return "/admin/login?next=" + url.QueryEscape(next)
 }
 
-// FilterQuery is the users list's filter as a query string, for links that keep it.
-func (f UserFilter) FilterQuery() string {
-	q := url.Values{}
-	for k, v := range map[string]string{"q": f.Q, "role": f.Role, "bind": f.Bind} {
-		if v != "" {
-			q.Set(k, v)
+// ListURL is the users list with the filter the change is over.
+func (v BulkMenusView) ListURL() string {
+	if q := v.Filter.Encode(); q != "" {
+		return "/admin/users?" + q
+	}
+	return "/admin/users"
+}
+
+// FormField is a hidden field of a form.
+type FormField struct{ Name, Value string }
+
+// FilterFields are the filter as hidden fields, in name order, so that the form's POST acts
+// on what the page counted.
+func (v BulkMenusView) FilterFields() []FormField {
+	var out []FormField
+	for _, k := range slices.Sorted(maps.Keys(v.Filter)) {
+		for _, val := range v.Filter[k] {
+			out = append(out, FormField{Name: k, Value: val})
 		}
 	}
-	if len(q) == 0 {
-		return ""
-	}
-	return "?" + q.Encode()
+	return out
 }
 
 func menuRoleFormAction(id uint64) string {

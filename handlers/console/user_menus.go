@@ -141,38 +141,29 @@ func (h *Handler) renderUserMenus(c *gin.Context, status int, accountIDs []uint6
 	h.render(c, status, templates.UserMenusPage(h.page(c, "console.user_menus.title", "users"), v))
 }
 
-// bulkFilter is the users list's filter, from the query (GET) or the form (POST).
-func bulkFilter(c *gin.Context) templates.UserFilter {
-	get := c.Query
+// bulkFilter is the users list's filter, read by the list's own parser from the query (GET)
+// or the form (POST, read by ReadForm): the bulk page counts, and its POST changes, exactly the
+// accounts the list shows for the same URL.
+func (h *Handler) bulkFilter(c *gin.Context) account.AccountFilter {
+	v := c.Request.URL.Query()
 	if c.Request.Method == http.MethodPost {
-		get = c.PostForm
+		v = c.Request.PostForm
 	}
-	f := templates.UserFilter{Q: account.SearchTerm(get("q")), Role: get("role"), Bind: get("bind")}
-	if !account.ValidRole(f.Role) {
-		f.Role = ""
-	}
-	if f.Bind != account.BindBound && f.Bind != account.BindUnbound {
-		f.Bind = account.BindAny
-	}
-	return f
+	return account.ParseAccountFilter(v, h.zone)
 }
 
-func accountFilter(f templates.UserFilter) account.AccountFilter {
-	return account.AccountFilter{Query: f.Q, Role: f.Role, Bind: f.Bind}
-}
-
-// BulkMenusOverFilter shows how many users the list's filter (q, role, bind) matches and the
-// change to make to all of them.
+// BulkMenusOverFilter shows how many users the list's filter (the whole of it: q, role, status,
+// bind and the created and last-login ranges) matches and the change to make to all of them.
 func (h *Handler) BulkMenusOverFilter(c *gin.Context) {
-	h.renderBulk(c, http.StatusOK, bulkFilter(c), account.BulkMenuChange{Action: account.BulkAddRole}, "")
+	h.renderBulk(c, http.StatusOK, h.bulkFilter(c), account.BulkMenuChange{Action: account.BulkAddRole}, "")
 }
 
 // ApplyBulkMenusOverFilter applies the change (action, role_id, menu_id) to every user the
 // filter matches, in one transaction audited once.
 func (h *Handler) ApplyBulkMenusOverFilter(c *gin.Context) {
-	f := bulkFilter(c)
+	f := h.bulkFilter(c)
 	ch := account.BulkMenuChange{Action: c.PostForm("action"), RoleIDs: ids(c.PostFormArray("role_id")), MenuIDs: ids(c.PostFormArray("menu_id"))}
-	n, err := h.accounts.BulkMenus(c.Request.Context(), actor(c), accountFilter(f), ch)
+	n, err := h.accounts.BulkMenus(c.Request.Context(), actor(c), f, ch)
 	if err != nil {
 		if !refused(err) {
 			h.fail(c, err)
@@ -181,13 +172,13 @@ func (h *Handler) ApplyBulkMenusOverFilter(c *gin.Context) {
 		h.renderBulk(c, http.StatusUnprocessableEntity, f, ch, h.message(c, err))
 		return
 	}
-	h.redirect(c, "/admin/users"+f.FilterQuery(), "console.flash.bulk_applied", map[string]any{
+	h.redirect(c, templates.BulkMenusView{Filter: f.Values()}.ListURL(), "console.flash.bulk_applied", map[string]any{
 		"Count": h.locale(c).Number(int64(n)), "Action": h.tr(c).T("console.bulk.action." + ch.Action)})
 }
 
-func (h *Handler) renderBulk(c *gin.Context, status int, f templates.UserFilter, ch account.BulkMenuChange, errMsg string) {
+func (h *Handler) renderBulk(c *gin.Context, status int, f account.AccountFilter, ch account.BulkMenuChange, errMsg string) {
 	ctx := c.Request.Context()
-	n, err := h.accounts.CountMatching(ctx, accountFilter(f))
+	n, err := h.accounts.CountMatching(ctx, f)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -202,7 +193,7 @@ func (h *Handler) renderBulk(c *gin.Context, status int, f templates.UserFilter,
 		h.fail(c, err)
 		return
 	}
-	v := templates.BulkMenusView{Filter: f, Count: n, TooMany: n > account.MaxBulkAccounts, Max: account.MaxBulkAccounts,
+	v := templates.BulkMenusView{Filter: f.Values(), Count: n, TooMany: n > account.MaxBulkAccounts, Max: account.MaxBulkAccounts,
 		Action: ch.Action, Actions: account.BulkMenuActions, Roles: roles, Tree: menuItemsOf(all, idSet(ch.MenuIDs)), Error: errMsg}
 	h.render(c, status, templates.BulkMenusPage(h.page(c, "console.bulk.title", "users"), v))
 }

@@ -29,9 +29,10 @@ func (h *Handler) Users(c *gin.Context) {
 	v := templates.UsersView{Filter: templates.UserFilter{Q: f.Query, Role: f.Role, Status: f.Status, Bind: f.Bind,
 		CreatedFrom: f.Created.From, CreatedTo: f.Created.To, LoginFrom: f.Login.From, LoginTo: f.Login.To,
 		Sort: f.Sort, Order: f.Order, Size: p.Size},
-		Nav: h.listNav(c, f.Values(), p, list.Cursors, total), ExportURL: "/admin/users/export.csv"}
+		Nav: h.listNav(c, f.Values(), p, list.Cursors, total), ExportURL: "/admin/users/export.csv", BulkURL: "/admin/users/bulk"}
 	if q := f.Values().Encode(); q != "" {
 		v.ExportURL += "?" + q
+		v.BulkURL += "?" + q
 	}
 	loc := h.locale(c)
 	for _, r := range list.Rows {
