@@ -90,8 +90,12 @@ type NewAccount struct {
 	Name     string
 	Role     string // default user
 	// MenuRoleIDs are the menu roles it has from the start (the console offers the default
-	// one); an account created with none gets the default menu role at its first bind.
+	// one ticked). An account created with none gets the default menu role at its first bind,
+	// unless MenuRolesChosen.
 	MenuRoleIDs []uint64
+	// MenuRolesChosen says MenuRoleIDs is the admin's choice, final even when empty: the
+	// new-account form offered the roles and the default was unticked.
+	MenuRolesChosen bool
 }
 
 // ValidRole reports whether role is one of user, staff, admin.
@@ -129,6 +133,7 @@ func (s *Service) createAccount(ctx context.Context, n NewAccount, mustChange bo
 	a := models.Account{
 		Username: n.Username, Name: n.Name, PasswordHash: string(hash), Role: n.Role,
 		Status: models.StatusActive, PasswordMustChange: mustChange, CreatedAt: now, UpdatedAt: now,
+		MenuRolesChosen: n.MenuRolesChosen || len(n.MenuRoleIDs) > 0,
 	}
 	if err := s.store.CreateAccount(ctx, &a); err != nil {
 		if errors.Is(err, models.ErrDuplicate) {

@@ -156,7 +156,7 @@ func (s *Service) Bind(ctx context.Context, req BindRequest, actor Actor) (*Logi
 			return ErrIdentityBound
 		}
 		ident.AccountID = &acct.ID
-		if err := s.giveDefaultMenuRole(ctx, tx, acct.ID); err != nil {
+		if err := s.giveDefaultMenuRole(ctx, tx, acct); err != nil {
 			return err
 		}
 		if req.NickName != nil || req.AvatarURL != nil {

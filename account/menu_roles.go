@@ -454,10 +454,12 @@ func (s *Service) BulkMenus(ctx context.Context, actor Actor, f AccountFilter, c
 }
 
 // giveDefaultMenuRole gives the default menu role, if there is one, to an account bound for
-// the first time, unless an admin already chose its menu roles.
-func (s *Service) giveDefaultMenuRole(ctx context.Context, tx *models.Store, accountID uint64) error {
+// the first time, unless an admin already chose its menu roles: at its creation (none, too),
+// or by giving it some since.
+func (s *Service) giveDefaultMenuRole(ctx context.Context, tx *models.Store, acct models.Account) error {
+	accountID := acct.ID
 	first, err := tx.MarkFirstBound(ctx, accountID, s.clock())
-	if err != nil || !first {
+	if err != nil || !first || acct.MenuRolesChosen {
 		return err
 	}
 	if has, err := tx.ListOfAccount(ctx, models.MenuRoles, accountID); err != nil || len(has) > 0 {

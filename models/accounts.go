@@ -249,6 +249,9 @@ type Account struct {
 	// FirstBoundAt is when the account was first bound to a WeChat user: the default menu
 	// role is given then, once.
 	FirstBoundAt *time.Time
+	// MenuRolesChosen is set when an admin chose the account's menu roles at its creation, none
+	// too: its first bind then adds no default menu role.
+	MenuRolesChosen bool
 	// PasswordMustChange is set on a generated password: the console asks for a new one first.
 	PasswordMustChange bool
 	CreatedAt          time.Time

@@ -116,7 +116,7 @@ func (h *Handler) NewUser(c *gin.Context) {
 // CreateUser creates an account; a refused one shows the form again with what was typed.
 func (h *Handler) CreateUser(c *gin.Context) {
 	n := account.NewAccount{Username: c.PostForm("username"), Name: c.PostForm("name"), Role: c.PostForm("role"), Password: c.PostForm("password"),
-		MenuRoleIDs: ids(c.PostFormArray("role_id"))}
+		MenuRoleIDs: ids(c.PostFormArray("role_id")), MenuRolesChosen: c.PostForm("menu_roles_chosen") != ""}
 	a, err := h.accounts.CreateAccountAs(c.Request.Context(), actor(c), n)
 	if err != nil {
 		if !refused(err) {
