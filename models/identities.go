@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -158,14 +157,11 @@ func (s *Store) UpsertIdentity(ctx context.Context, appid, openid, unionid, seal
 		// login transaction (which holds the row shared through the login token's foreign key).
 		// On its own the statement is idempotent, so InnoDB's victim simply runs it again; so
 		// does the loser of TiDB's write conflict (1105 "pessimistic lock retry limit reached").
-		if !isRetryable(err) || s.inTx || attempt == 10 {
+		if !isRetryable(err) || s.inTx || attempt == maxAttempts {
 			break
 		}
-		// A short, random pause, so that the same two do not collide again at once.
-		select {
-		case <-ctx.Done():
+		if !pauseBeforeRetry(ctx, attempt) {
 			return WechatIdentity{}, err
-		case <-time.After(time.Duration(attempt) * time.Duration(1+rand.IntN(4)) * time.Millisecond):
 		}
 	}
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -53,13 +52,11 @@ func (s *Store) WriteLogins(ctx context.Context, appid string, now, expiresAt ti
 			out, err = writeLogins(tx, s.returning(), appid, now, expiresAt, ws)
 			return err
 		})
-		if !isRetryable(err) || attempt == 10 {
+		if !isRetryable(err) || attempt == maxAttempts {
 			break
 		}
-		select {
-		case <-ctx.Done():
+		if !pauseBeforeRetry(ctx, attempt) {
 			return nil, err
-		case <-time.After(time.Duration(attempt) * time.Duration(1+rand.IntN(4)) * time.Millisecond):
 		}
 	}
 	if err != nil {

@@ -3,7 +3,9 @@ package models
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"strings"
+	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
@@ -33,15 +35,29 @@ func (s *Store) DB() *gorm.DB { return s.db }
 // outside the database.
 func (s *Store) Transaction(ctx context.Context, fn func(tx *Store) error) error {
 	var err error
-	for attempt := 0; attempt < 3; attempt++ {
+	for attempt := 1; ; attempt++ {
 		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			return fn(&Store{db: tx, inTx: true})
 		})
-		if !isRetryable(err) || ctx.Err() != nil {
+		if !isRetryable(err) || attempt == maxAttempts || !pauseBeforeRetry(ctx, attempt) {
 			return err
 		}
 	}
-	return err
+}
+
+// maxAttempts bounds how often a statement or transaction the database rolled back as a
+// conflict runs: under TiDB's optimistic conflicts a few rounds are normal.
+const maxAttempts = 10
+
+// pauseBeforeRetry waits a short, random, growing pause after a conflict, so that the same two
+// writers do not collide again at once; false when ctx ended first.
+func pauseBeforeRetry(ctx context.Context, attempt int) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(time.Duration(attempt) * time.Duration(1+rand.IntN(4)) * time.Millisecond):
+		return true
+	}
 }
 
 // isRetryable reports an error after which the database has rolled the statement's transaction
