@@ -34,7 +34,6 @@ func (s *site) routes() error {
 	userData := limitPerAccount("userData", s.limits.UserData, s.deps.SharedLimits, time.Now) // one budget for the three below
 	authed.POST("/user/phone", userData, m.Phone)
 	authed.GET("/user/checkSession", userData, m.CheckSession)
-	// An image is far larger than any JSON body, so the upload has its own cap.
 	// Scan to log in to the console: the phone's three steps, each limited per address and per account.
 	scanByAddress := limitPerClient("scanLogin", s.limits.ScanLogin, s.deps.SharedLimits, time.Now)
 	scanByAccount := limitPerAccount("scanLogin", s.limits.ScanLogin, s.deps.SharedLimits, time.Now)
@@ -42,6 +41,7 @@ func (s *site) routes() error {
 	consoleLogin.POST("/scan", m.ScanConsoleLogin)
 	consoleLogin.POST("/confirm", m.ConfirmConsoleLogin)
 	consoleLogin.POST("/cancel", m.CancelConsoleLogin)
+	// An image is far larger than any JSON body, so the upload has its own cap.
 	upload := e.Group("/mobileApi", limitBody(mobile.MaxAvatarUploadBytes), requestTimeout(s.deps.RequestTimeout), m.RequireToken())
 	upload.POST("/user/avatar", userData, m.Avatar)
 	e.GET("/avatars/:name", m.ServeAvatar)
