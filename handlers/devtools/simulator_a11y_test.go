@@ -3,12 +3,9 @@ package devtools_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
@@ -16,41 +13,6 @@ import (
 
 	"wxbind/web/webtest"
 )
-
-// axeDir holds the package.json and package-lock.json that pin axe-core.
-var axeDir = filepath.Join("testdata", "axe")
-
-// axeSource is axe-core's script, installed with `npm ci` when node_modules is missing or
-// older than the lock file. Without npm the test skips, or fails when CI is set.
-func axeSource(t *testing.T) string {
-	t.Helper()
-	script := filepath.Join(axeDir, "node_modules", "axe-core", "axe.min.js")
-	lock, err := os.Stat(filepath.Join(axeDir, "package-lock.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if installed, err := os.Stat(filepath.Join(axeDir, "node_modules", ".package-lock.json")); err != nil || installed.ModTime().Before(lock.ModTime()) {
-		npm, err := exec.LookPath("npm")
-		if err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatal("CI is set but npm is not installed; the simulator's accessibility test installs axe-core with it")
-			}
-			t.Skip("npm not found; install Node.js and npm to run the simulator's accessibility test (axe-core)")
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
-		cmd.Dir = axeDir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci in %s: %v\n%s", axeDir, err, out)
-		}
-	}
-	src, err := os.ReadFile(script)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(src)
-}
 
 // acceptLanguage makes the tab send Accept-Language: lang, as a browser set to lang does.
 func acceptLanguage(lang string) chromedp.Action[chromedp.Void] {
@@ -63,34 +25,12 @@ func acceptLanguage(lang string) chromedp.Action[chromedp.Void] {
 	}
 }
 
-// violation is what axe reports for one rule.
-type violation struct {
-	ID     string   `json:"id"`
-	Impact string   `json:"impact"`
-	Help   string   `json:"help"`
-	Nodes  []string `json:"nodes"`
-}
-
-// axeRun runs axe-core (WCAG 2.0–2.2 A and AA rules) on the page as it is now.
-func axeRun(ctx context.Context, axe string) ([]violation, error) {
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](axe+";true")); err != nil {
-		return nil, fmt.Errorf("injecting axe-core: %w", err)
-	}
-	return chromedp.Run(ctx, chromedp.Evaluate[[]violation](`axe.run(document, {
-		runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa']},
-		resultTypes: ['violations'],
-	}).then((r) => r.violations.map((v) => ({
-		id: v.id, impact: v.impact || '', help: v.help,
-		nodes: v.nodes.map((n) => n.target.join(' ') + (n.failureSummary ? ': ' + n.failureSummary.replace(/\s+/g, ' ') : '')),
-	})))`, chromedp.EvalAwaitPromise))
-}
-
 // TestSimulatorAccessibility: in Chinese (the default) and English, on a laptop and a phone
 // screen, axe finds nothing on each of the simulator's screens — launch, login, home and the
 // unbind dialog — the page speaks the browser's language, the menu grid stays inside the
 // phone frame, and Unbind asks first.
 func TestSimulatorAccessibility(t *testing.T) {
-	axe := axeSource(t)
+	axe := webtest.AxeSource(t, filepath.Join("testdata", "axe"))
 	app := webtest.Start(t, webtest.Options{Sandbox: true})
 	alice := app.CreateAccount(t, "alice", "correct-horse", "user")
 	seedMenus(t, app, alice.ID)
@@ -110,7 +50,7 @@ func TestSimulatorAccessibility(t *testing.T) {
 				}
 				clean := func(screen string) {
 					t.Helper()
-					violations, err := axeRun(ctx, axe)
+					violations, err := webtest.AxeRun(ctx, axe)
 					if err != nil {
 						t.Fatal(err)
 					}
