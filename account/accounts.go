@@ -267,27 +267,8 @@ func (s *Service) ResetPassword(ctx context.Context, actor Actor, id uint64, pas
 	if err := validatePassword(password); err != nil {
 		return err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cost)
-	if err != nil {
-		return err
-	}
-	return s.store.Transaction(ctx, func(tx *models.Store) error {
-		acct, err := tx.AccountByID(ctx, id)
-		if errors.Is(err, models.ErrNotFound) {
-			return ErrAccountNotFound
-		} else if err != nil {
-			return err
-		}
-		now := s.clock()
-		if err := tx.SetPasswordHash(ctx, id, string(hash), now); err != nil {
-			return err
-		}
-		n, err := tx.RevokeLoginTokensOfAccount(ctx, id, now)
-		if err != nil {
-			return err
-		}
-		return s.writeAudit(ctx, tx, actor, ActionPasswordReset, AccountTarget(id), Detail{"Username": acct.Username, "Tokens": n})
-	})
+	_, err := s.setPassword(ctx, actor, id, password, ActionPasswordReset, nil)
+	return err
 }
 
 // ChangeOwnPassword is a console user changing their own password: the current one must be
@@ -307,20 +288,40 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, actor Actor, id uint64,
 	if password == current {
 		return Account{}, invalidKey("password", "console.input.password_unchanged", nil, "choose a password different from the current one")
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cost)
+	row, err := s.setPassword(ctx, actor, id, password, ActionPasswordChange, func(row models.Account) error {
+		if bcrypt.CompareHashAndPassword([]byte(row.PasswordHash), []byte(current)) != nil {
+			return ErrWrongPassword
+		}
+		return nil
+	})
 	if err != nil {
 		return Account{}, err
 	}
-	var out Account
+	return accountOf(row), nil
+}
+
+// setPassword is what a reset and a change share: in one transaction it stores password's hash
+// as the account's (no change asked for any more), ends its mini-program tokens (its console
+// sessions end with the credential stamp) and records action with how many tokens ended. check,
+// when given, sees the stored row first and may refuse. It returns the row as it now is.
+func (s *Service) setPassword(ctx context.Context, actor Actor, id uint64, password, action string, check func(models.Account) error) (models.Account, error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cost)
+	if err != nil {
+		return models.Account{}, err
+	}
+	var row models.Account
 	err = s.store.Transaction(ctx, func(tx *models.Store) error {
-		row, err := tx.AccountByID(ctx, id)
+		var err error
+		row, err = tx.AccountByID(ctx, id)
 		if errors.Is(err, models.ErrNotFound) {
 			return ErrAccountNotFound
 		} else if err != nil {
 			return err
 		}
-		if bcrypt.CompareHashAndPassword([]byte(row.PasswordHash), []byte(current)) != nil {
-			return ErrWrongPassword
+		if check != nil {
+			if err := check(row); err != nil {
+				return err
+			}
 		}
 		now := s.clock()
 		if err := tx.SetPasswordHash(ctx, id, string(hash), now); err != nil {
@@ -331,10 +332,9 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, actor Actor, id uint64,
 			return err
 		}
 		row.PasswordHash, row.PasswordMustChange = string(hash), false
-		out = accountOf(row)
-		return s.writeAudit(ctx, tx, actor, ActionPasswordChange, AccountTarget(id), Detail{"Username": row.Username, "Tokens": n})
+		return s.writeAudit(ctx, tx, actor, action, AccountTarget(id), Detail{"Username": row.Username, "Tokens": n})
 	})
-	return out, err
+	return row, err
 }
 
 // Bind filters of AccountFilter.
