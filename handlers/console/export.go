@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"wxbind/account"
+	"wxbind/web/requestinfo"
 )
 
 // utf8BOM starts the CSV so that Excel reads it as UTF-8, Chinese included.
@@ -42,7 +43,7 @@ func (h *Handler) ExportUsers(c *gin.Context) {
 	}
 	see := account.Account{ID: viewer.ID, Role: viewer.Role}
 	var rows int
-	_, err := h.accounts.ExportAccounts(c.Request.Context(), actor(c), f, func(a account.AccountSummary) error {
+	_, err := h.accounts.ExportAccounts(c.Request.Context(), requestinfo.Actor(c), f, func(a account.AccountSummary) error {
 		if !started {
 			start()
 		}

@@ -191,7 +191,7 @@ func (h *Handler) RequireLogin() gin.HandlerFunc {
 		}
 		c.Set(userKey, templates.ConsoleUser{ID: acct.ID, Username: acct.Username, Role: acct.Role, IsAdmin: acct.Role == account.RoleAdmin,
 			MustChangePassword: acct.MustChangePassword})
-		requestinfo.SetUserID(c, acct.ID) // for the access log
+		requestinfo.SetUser(c, acct.ID, acct.Username) // for the access log and the audit log
 		// A generated password was shown once, maybe to others: nothing else until it is replaced.
 		if acct.MustChangePassword && c.Request.URL.Path != PasswordPath && c.Request.URL.Path != "/admin/logout" {
 			c.Redirect(http.StatusSeeOther, PasswordPath)
@@ -310,16 +310,6 @@ func (h *Handler) page(c *gin.Context, titleKey, nav string) templates.Page {
 		}
 	}
 	return p
-}
-
-// actor is who does what from where, for the audit log.
-func actor(c *gin.Context) account.Actor {
-	a := account.Actor{IP: c.ClientIP()}
-	if u, ok := currentUser(c); ok {
-		id := u.ID
-		a.AccountID, a.Name = &id, u.Username
-	}
-	return a
 }
 
 // render writes a page in the request's language. Pages are never cached: they show personal

@@ -8,6 +8,7 @@ import (
 
 	"wxbind/account"
 	"wxbind/templates"
+	"wxbind/web/requestinfo"
 )
 
 // MenuRoles lists the menu roles with their member counts.
@@ -51,7 +52,7 @@ func (h *Handler) MenuRole(c *gin.Context) {
 // CreateMenuRole adds a menu role from the fields name, description, is_default, menu_id.
 func (h *Handler) CreateMenuRole(c *gin.Context) {
 	in := menuRoleInput(c)
-	r, err := h.accounts.CreateMenuRole(c.Request.Context(), actor(c), in)
+	r, err := h.accounts.CreateMenuRole(c.Request.Context(), requestinfo.Actor(c), in)
 	if err != nil {
 		h.refuseMenuRole(c, templates.MenuRoleForm{Name: in.Name, Description: in.Description, IsDefault: in.IsDefault}, in.MenuIDs, err)
 		return
@@ -66,7 +67,7 @@ func (h *Handler) UpdateMenuRole(c *gin.Context) {
 		return
 	}
 	in := menuRoleInput(c)
-	if err := h.accounts.UpdateMenuRole(c.Request.Context(), actor(c), id, in); err != nil {
+	if err := h.accounts.UpdateMenuRole(c.Request.Context(), requestinfo.Actor(c), id, in); err != nil {
 		h.refuseMenuRole(c, templates.MenuRoleForm{ID: id, Name: in.Name, Description: in.Description, IsDefault: in.IsDefault}, in.MenuIDs, err)
 		return
 	}
@@ -79,7 +80,7 @@ func (h *Handler) DeleteMenuRole(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := h.accounts.DeleteMenuRole(c.Request.Context(), actor(c), id); err != nil {
+	if err := h.accounts.DeleteMenuRole(c.Request.Context(), requestinfo.Actor(c), id); err != nil {
 		if !refused(err) {
 			h.fail(c, err)
 			return

@@ -10,6 +10,7 @@ import (
 
 	"wxbind/account"
 	"wxbind/templates"
+	"wxbind/web/requestinfo"
 )
 
 // Menus shows the menu tree and the create form, or the edit form with ?edit=ID.
@@ -50,7 +51,7 @@ func (h *Handler) CreateMenu(c *gin.Context) {
 	in, form, err := menuInput(c)
 	if err == nil {
 		var m account.Menu
-		if m, err = h.accounts.CreateMenu(c.Request.Context(), actor(c), in); err == nil {
+		if m, err = h.accounts.CreateMenu(c.Request.Context(), requestinfo.Actor(c), in); err == nil {
 			h.redirect(c, "/admin/menus", "console.flash.menu_created", map[string]any{"Name": m.Name})
 			return
 		}
@@ -67,7 +68,7 @@ func (h *Handler) UpdateMenu(c *gin.Context) {
 	in, form, err := menuInput(c)
 	form.ID = id
 	if err == nil {
-		if err = h.accounts.UpdateMenu(c.Request.Context(), actor(c), id, in); err == nil {
+		if err = h.accounts.UpdateMenu(c.Request.Context(), requestinfo.Actor(c), id, in); err == nil {
 			h.redirect(c, "/admin/menus", "console.flash.menu_saved", map[string]any{"Name": in.Name})
 			return
 		}
@@ -92,7 +93,7 @@ func (h *Handler) DeleteMenu(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := h.accounts.DeleteMenu(c.Request.Context(), actor(c), id); err != nil {
+	if err := h.accounts.DeleteMenu(c.Request.Context(), requestinfo.Actor(c), id); err != nil {
 		if !refused(err) {
 			h.fail(c, err)
 			return
@@ -113,7 +114,7 @@ func (h *Handler) MoveMenu(c *gin.Context) {
 	if c.PostForm("direction") == "up" {
 		delta = -1
 	}
-	if err := h.accounts.MoveMenu(c.Request.Context(), actor(c), id, delta); err != nil {
+	if err := h.accounts.MoveMenu(c.Request.Context(), requestinfo.Actor(c), id, delta); err != nil {
 		if !refused(err) {
 			h.fail(c, err)
 			return
@@ -192,7 +193,7 @@ func (h *Handler) PlaceMenu(c *gin.Context) {
 		h.redirectError(c, "/admin/menus", &account.InputError{Field: "index", Msg: "drop the menu on the tree"})
 		return
 	}
-	if err := h.accounts.PlaceMenu(c.Request.Context(), actor(c), id, parent, index); err != nil {
+	if err := h.accounts.PlaceMenu(c.Request.Context(), requestinfo.Actor(c), id, parent, index); err != nil {
 		if errors.Is(err, account.ErrMenuNotFound) {
 			h.notFound(c, "console.not_found.menu")
 			return

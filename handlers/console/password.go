@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"wxbind/templates"
+	"wxbind/web/requestinfo"
 )
 
 // PasswordPath is the page where a console user changes their own password.
@@ -24,7 +25,7 @@ func (h *Handler) PasswordForm(c *gin.Context) {
 func (h *Handler) ChangePassword(c *gin.Context) {
 	u, _ := currentUser(c)
 	ctx := c.Request.Context()
-	acct, err := h.accounts.ChangeOwnPassword(ctx, actor(c), u.ID, c.PostForm("current_password"), c.PostForm("password"))
+	acct, err := h.accounts.ChangeOwnPassword(ctx, requestinfo.Actor(c), u.ID, c.PostForm("current_password"), c.PostForm("password"))
 	if err != nil {
 		if !refused(err) {
 			h.fail(c, err)

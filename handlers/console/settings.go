@@ -7,6 +7,7 @@ import (
 
 	"wxbind/account"
 	"wxbind/templates"
+	"wxbind/web/requestinfo"
 )
 
 // Settings shows how staff and admins may log in (GET /admin/settings, admins only).
@@ -23,7 +24,7 @@ func (h *Handler) Settings(c *gin.Context) {
 // SaveSettings changes the login policy (POST /admin/settings, admins only).
 func (h *Handler) SaveSettings(c *gin.Context) {
 	p := account.ConsolePolicy{ScanLoginRequired: c.PostForm("scan_login_required") == "true"}
-	if err := h.accounts.SetConsolePolicy(c.Request.Context(), actor(c), p); err != nil {
+	if err := h.accounts.SetConsolePolicy(c.Request.Context(), requestinfo.Actor(c), p); err != nil {
 		if !refused(err) {
 			h.fail(c, err)
 			return

@@ -8,6 +8,7 @@ import (
 
 	"wxbind/account"
 	"wxbind/templates"
+	"wxbind/web/requestinfo"
 )
 
 // maxBulkAccounts bounds one bulk apply to the users ticked in the list.
@@ -30,7 +31,7 @@ func (h *Handler) SetUserMenus(c *gin.Context) {
 		return
 	}
 	roles, extras, hidden := ids(c.PostFormArray("role_id")), ids(c.PostFormArray("menu_id")), ids(c.PostFormArray("hidden_id"))
-	if err := h.accounts.SetAccountMenus(c.Request.Context(), actor(c), id, roles, extras, hidden); err != nil {
+	if err := h.accounts.SetAccountMenus(c.Request.Context(), requestinfo.Actor(c), id, roles, extras, hidden); err != nil {
 		if errors.Is(err, account.ErrAccountNotFound) {
 			h.notFound(c, "console.not_found.account")
 			return
@@ -98,7 +99,7 @@ func (h *Handler) BulkMenus(c *gin.Context) {
 // their extra menus, all in one transaction.
 func (h *Handler) ApplyBulkMenus(c *gin.Context) {
 	accountIDs := ids(c.PostFormArray("user_id"))
-	if err := h.accounts.ApplyMenus(c.Request.Context(), actor(c), accountIDs, ids(c.PostFormArray("menu_id"))); err != nil {
+	if err := h.accounts.ApplyMenus(c.Request.Context(), requestinfo.Actor(c), accountIDs, ids(c.PostFormArray("menu_id"))); err != nil {
 		if len(accountIDs) == 0 {
 			h.redirectError(c, "/admin/users", err)
 			return
@@ -163,7 +164,7 @@ func (h *Handler) BulkMenusOverFilter(c *gin.Context) {
 func (h *Handler) ApplyBulkMenusOverFilter(c *gin.Context) {
 	f := h.bulkFilter(c)
 	ch := account.BulkMenuChange{Action: c.PostForm("action"), RoleIDs: ids(c.PostFormArray("role_id")), MenuIDs: ids(c.PostFormArray("menu_id"))}
-	n, err := h.accounts.BulkMenus(c.Request.Context(), actor(c), f, ch)
+	n, err := h.accounts.BulkMenus(c.Request.Context(), requestinfo.Actor(c), f, ch)
 	if err != nil {
 		if !refused(err) {
 			h.fail(c, err)

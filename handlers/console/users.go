@@ -8,6 +8,7 @@ import (
 
 	"wxbind/account"
 	"wxbind/templates"
+	"wxbind/web/requestinfo"
 )
 
 // Users lists accounts with their binding, a keyset page at a time, filtered and sorted as
@@ -117,7 +118,7 @@ func (h *Handler) NewUser(c *gin.Context) {
 func (h *Handler) CreateUser(c *gin.Context) {
 	n := account.NewAccount{Username: c.PostForm("username"), Name: c.PostForm("name"), Role: c.PostForm("role"), Password: c.PostForm("password"),
 		MenuRoleIDs: ids(c.PostFormArray("role_id")), MenuRolesChosen: c.PostForm("menu_roles_chosen") != ""}
-	a, err := h.accounts.CreateAccountAs(c.Request.Context(), actor(c), n)
+	a, err := h.accounts.CreateAccountAs(c.Request.Context(), requestinfo.Actor(c), n)
 	if err != nil {
 		if !refused(err) {
 			h.fail(c, err)
@@ -141,7 +142,7 @@ func (h *Handler) UpdateUser(c *gin.Context) {
 		return
 	}
 	ch := account.AccountChanges{Name: c.PostForm("name"), Role: c.PostForm("role"), Status: c.PostForm("status")}
-	err := h.accounts.UpdateAccount(c.Request.Context(), actor(c), id, ch)
+	err := h.accounts.UpdateAccount(c.Request.Context(), requestinfo.Actor(c), id, ch)
 	if err != nil {
 		h.refuseOnUserPage(c, id, err)
 		return
@@ -155,7 +156,7 @@ func (h *Handler) ResetPassword(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := h.accounts.ResetPassword(c.Request.Context(), actor(c), id, c.PostForm("password")); err != nil {
+	if err := h.accounts.ResetPassword(c.Request.Context(), requestinfo.Actor(c), id, c.PostForm("password")); err != nil {
 		h.refuseOnUserPage(c, id, err)
 		return
 	}
@@ -168,7 +169,7 @@ func (h *Handler) Unbind(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := h.accounts.UnbindAccount(c.Request.Context(), actor(c), id); err != nil {
+	if err := h.accounts.UnbindAccount(c.Request.Context(), requestinfo.Actor(c), id); err != nil {
 		if !refused(err) {
 			h.fail(c, err)
 			return

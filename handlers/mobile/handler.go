@@ -22,16 +22,6 @@ func New(accounts *account.Service) *Handler {
 	return &Handler{accounts: accounts}
 }
 
-// actor is the audit identity of a mini-program request.
-func actor(c *gin.Context) account.Actor {
-	a := account.Actor{IP: c.ClientIP()}
-	if p, ok := principal(c); ok {
-		id := p.AccountID
-		a.AccountID = &id
-	}
-	return a
-}
-
 // readJSON decodes the request body into v, answering 400/413 itself when it cannot.
 func readJSON(c *gin.Context, v any) bool {
 	if ct := c.ContentType(); ct != "" && ct != "application/json" {

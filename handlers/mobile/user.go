@@ -73,7 +73,7 @@ func (h *Handler) Bind(c *gin.Context) {
 		BindTicket: trimmed(req.BindTicket), Code: trimmed(req.Code), OpenID: trimmed(req.OpenID),
 		Username: trimmed(req.Username), Password: req.Password,
 		NickName: req.NickName, AvatarURL: req.AvatarURL,
-	}, actor(c))
+	}, requestinfo.Actor(c))
 	if err != nil {
 		fail(c, err)
 		return
@@ -155,7 +155,7 @@ func (h *Handler) Logout(c *gin.Context) {
 // Unbind answers POST /mobileApi/user/unbind.
 func (h *Handler) Unbind(c *gin.Context) {
 	p, _ := principal(c)
-	if err := h.accounts.Unbind(c.Request.Context(), p.IdentityID, actor(c)); err != nil {
+	if err := h.accounts.Unbind(c.Request.Context(), p.IdentityID, requestinfo.Actor(c)); err != nil {
 		fail(c, err)
 		return
 	}

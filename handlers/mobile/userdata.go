@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"wxbind/account"
+	"wxbind/web/requestinfo"
 )
 
 // MaxAvatarUploadBytes caps an avatar upload's whole body: the image plus multipart framing.
@@ -35,9 +36,9 @@ func (h *Handler) Phone(c *gin.Context) {
 	)
 	switch {
 	case trimmed(req.Code) != "":
-		n, err = h.accounts.PhoneByCode(c.Request.Context(), p, trimmed(req.Code), actor(c))
+		n, err = h.accounts.PhoneByCode(c.Request.Context(), p, trimmed(req.Code), requestinfo.Actor(c))
 	case req.EncryptedData != "" || req.IV != "":
-		n, err = h.accounts.PhoneFromEncryptedData(c.Request.Context(), p, trimmed(req.EncryptedData), trimmed(req.IV), actor(c))
+		n, err = h.accounts.PhoneFromEncryptedData(c.Request.Context(), p, trimmed(req.EncryptedData), trimmed(req.IV), requestinfo.Actor(c))
 	default:
 		badRequest(c, http.StatusBadRequest, "invalid_code", "phone_code_missing")
 		return
