@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"wxbind/models"
@@ -291,17 +292,13 @@ func (s *Service) MoveMenu(ctx context.Context, actor Actor, id uint64, delta in
 		return invalid("direction", "move a menu up or down")
 	}
 	return s.store.Transaction(ctx, func(tx *models.Store) error {
-		all, err := tx.AllMenus(ctx)
+		all, menu, err := menusWith(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		i := slices.IndexFunc(all, func(m models.Menu) bool { return m.ID == id })
-		if i < 0 {
-			return ErrMenuNotFound
-		}
 		var siblings []models.Menu
 		for _, m := range all {
-			if sameParent(m.ParentID, all[i].ParentID) {
+			if sameParent(m.ParentID, menu.ParentID) {
 				siblings = append(siblings, m)
 			}
 		}
@@ -311,20 +308,41 @@ func (s *Service) MoveMenu(ctx context.Context, actor Actor, id uint64, delta in
 			return nil // already first or last
 		}
 		siblings[j], siblings[k] = siblings[k], siblings[j]
-		now := s.clock()
-		for n, m := range siblings {
-			if want := (n + 1) * 10; m.Sort != want {
-				if err := tx.SetMenuSort(ctx, m.ID, want, now); err != nil {
-					return err
-				}
-			}
+		if err := renumberMenus(ctx, tx, siblings, 0, s.clock()); err != nil {
+			return err
 		}
 		dir := "down"
 		if delta < 0 {
 			dir = "up"
 		}
-		return s.writeAudit(ctx, tx, actor, ActionMenuReorder, MenuTarget(id), Detail{"Name": all[i].Name, "Code": all[i].Code, "Direction": dir})
+		return s.writeAudit(ctx, tx, actor, ActionMenuReorder, MenuTarget(id), Detail{"Name": menu.Name, "Code": menu.Code, "Direction": dir})
 	})
+}
+
+// menusWith loads every menu and, among them, the one with id; ErrMenuNotFound when it is not there.
+func menusWith(ctx context.Context, tx *models.Store, id uint64) ([]models.Menu, models.Menu, error) {
+	all, err := tx.AllMenus(ctx)
+	if err != nil {
+		return nil, models.Menu{}, err
+	}
+	i := slices.IndexFunc(all, func(m models.Menu) bool { return m.ID == id })
+	if i < 0 {
+		return nil, models.Menu{}, ErrMenuNotFound
+	}
+	return all, all[i], nil
+}
+
+// renumberMenus gives siblings the sort keys 10, 20, 30… in the order they stand, writing each
+// key that changes, and always the one of the menu with id touched (0: none).
+func renumberMenus(ctx context.Context, tx *models.Store, siblings []models.Menu, touched uint64, now time.Time) error {
+	for n, m := range siblings {
+		if want := (n + 1) * 10; m.Sort != want || (touched != 0 && m.ID == touched) {
+			if err := tx.SetMenuSort(ctx, m.ID, want, now); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func sameParent(a, b *uint64) bool {
@@ -366,15 +384,10 @@ func (s *Service) menuMoved(ctx context.Context, tx *models.Store, id uint64, ol
 // siblings, as dragging it does, renumbering their sort keys 10, 20, 30…
 func (s *Service) PlaceMenu(ctx context.Context, actor Actor, id uint64, parentID *uint64, index int) error {
 	return s.store.Transaction(ctx, func(tx *models.Store) error {
-		all, err := tx.AllMenus(ctx)
+		all, old, err := menusWith(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		i := slices.IndexFunc(all, func(m models.Menu) bool { return m.ID == id })
-		if i < 0 {
-			return ErrMenuNotFound
-		}
-		old := all[i]
 		if err := checkParent(ctx, tx, id, parentID); err != nil {
 			return err
 		}
@@ -399,12 +412,8 @@ func (s *Service) PlaceMenu(ctx context.Context, actor Actor, id uint64, parentI
 				return err
 			}
 		}
-		for n, m := range siblings {
-			if want := (n + 1) * 10; m.Sort != want || m.ID == id {
-				if err := tx.SetMenuSort(ctx, m.ID, want, now); err != nil {
-					return err
-				}
-			}
+		if err := renumberMenus(ctx, tx, siblings, id, now); err != nil {
+			return err
 		}
 		d["Position"] = index + 1
 		return s.writeAudit(ctx, tx, actor, ActionMenuMove, MenuTarget(id), d)
