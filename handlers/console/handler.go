@@ -348,6 +348,20 @@ func (h *Handler) redirectError(c *gin.Context, to string, err error) {
 	c.Redirect(http.StatusSeeOther, to)
 }
 
+// redirectAfter ends a POST whose form need not be kept once the rules have answered err: back
+// to to with the flash flashKey on success, or with the reason on a refusal; a failure gets the
+// error page.
+func (h *Handler) redirectAfter(c *gin.Context, to string, err error, flashKey string, data map[string]any) {
+	switch {
+	case err == nil:
+		h.redirect(c, to, flashKey, data)
+	case refused(err):
+		h.redirectError(c, to, err)
+	default:
+		h.fail(c, err)
+	}
+}
+
 // forbidden answers 403 with a page that says why.
 func (h *Handler) forbidden(c *gin.Context, why string) {
 	p := h.page(c, "console.forbidden.title", "")

@@ -80,15 +80,8 @@ func (h *Handler) DeleteMenuRole(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := h.accounts.DeleteMenuRole(c.Request.Context(), requestinfo.Actor(c), id); err != nil {
-		if !refused(err) {
-			h.fail(c, err)
-			return
-		}
-		h.redirectError(c, "/admin/menu-roles", err)
-		return
-	}
-	h.redirect(c, "/admin/menu-roles", "console.flash.menu_role_deleted", nil)
+	err := h.accounts.DeleteMenuRole(c.Request.Context(), requestinfo.Actor(c), id)
+	h.redirectAfter(c, "/admin/menu-roles", err, "console.flash.menu_role_deleted", nil)
 }
 
 func menuRoleInput(c *gin.Context) account.MenuRoleInput {

@@ -93,15 +93,8 @@ func (h *Handler) DeleteMenu(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := h.accounts.DeleteMenu(c.Request.Context(), requestinfo.Actor(c), id); err != nil {
-		if !refused(err) {
-			h.fail(c, err)
-			return
-		}
-		h.redirectError(c, "/admin/menus", err)
-		return
-	}
-	h.redirect(c, "/admin/menus", "console.flash.menu_deleted", nil)
+	err := h.accounts.DeleteMenu(c.Request.Context(), requestinfo.Actor(c), id)
+	h.redirectAfter(c, "/admin/menus", err, "console.flash.menu_deleted", nil)
 }
 
 // MoveMenu moves a menu up or down among its siblings (field direction: up or down).
@@ -114,15 +107,8 @@ func (h *Handler) MoveMenu(c *gin.Context) {
 	if c.PostForm("direction") == "up" {
 		delta = -1
 	}
-	if err := h.accounts.MoveMenu(c.Request.Context(), requestinfo.Actor(c), id, delta); err != nil {
-		if !refused(err) {
-			h.fail(c, err)
-			return
-		}
-		h.redirectError(c, "/admin/menus", err)
-		return
-	}
-	h.redirect(c, "/admin/menus", "", nil)
+	err := h.accounts.MoveMenu(c.Request.Context(), requestinfo.Actor(c), id, delta)
+	h.redirectAfter(c, "/admin/menus", err, "", nil)
 }
 
 // menuInput reads the menu form, returning it also as typed, to show again if refused.
@@ -193,19 +179,12 @@ func (h *Handler) PlaceMenu(c *gin.Context) {
 		h.redirectError(c, "/admin/menus", &account.InputError{Field: "index", Msg: "drop the menu on the tree"})
 		return
 	}
-	if err := h.accounts.PlaceMenu(c.Request.Context(), requestinfo.Actor(c), id, parent, index); err != nil {
-		if errors.Is(err, account.ErrMenuNotFound) {
-			h.notFound(c, "console.not_found.menu")
-			return
-		}
-		if !refused(err) {
-			h.fail(c, err)
-			return
-		}
-		h.redirectError(c, "/admin/menus", err)
+	err = h.accounts.PlaceMenu(c.Request.Context(), requestinfo.Actor(c), id, parent, index)
+	if errors.Is(err, account.ErrMenuNotFound) {
+		h.notFound(c, "console.not_found.menu")
 		return
 	}
-	h.redirect(c, "/admin/menus", "console.flash.menu_moved", nil)
+	h.redirectAfter(c, "/admin/menus", err, "console.flash.menu_moved", nil)
 }
 
 // effectiveItems is an account's menu tree as its page shows it: the menus it sees, and those

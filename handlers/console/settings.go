@@ -24,13 +24,6 @@ func (h *Handler) Settings(c *gin.Context) {
 // SaveSettings changes the login policy (POST /admin/settings, admins only).
 func (h *Handler) SaveSettings(c *gin.Context) {
 	p := account.ConsolePolicy{ScanLoginRequired: c.PostForm("scan_login_required") == "true"}
-	if err := h.accounts.SetConsolePolicy(c.Request.Context(), requestinfo.Actor(c), p); err != nil {
-		if !refused(err) {
-			h.fail(c, err)
-			return
-		}
-		h.redirectError(c, "/admin/settings", err)
-		return
-	}
-	h.redirect(c, "/admin/settings", "console.settings.saved", nil)
+	err := h.accounts.SetConsolePolicy(c.Request.Context(), requestinfo.Actor(c), p)
+	h.redirectAfter(c, "/admin/settings", err, "console.settings.saved", nil)
 }

@@ -49,13 +49,8 @@ func (h *Handler) SetUserMenus(c *gin.Context) {
 // renderAccountMenus shows the form with the account's lists, or with typed (a refused post).
 func (h *Handler) renderAccountMenus(c *gin.Context, status int, id uint64, typed *account.AccountMenus, errMsg string) {
 	ctx := c.Request.Context()
-	accts, err := h.accounts.Accounts(ctx, []uint64{id})
-	if errors.Is(err, account.ErrAccountNotFound) {
-		h.notFound(c, "console.not_found.account")
-		return
-	}
-	if err != nil {
-		h.fail(c, err)
+	accts, ok := h.accountsFound(c, []uint64{id})
+	if !ok {
 		return
 	}
 	cur := typed
@@ -67,12 +62,7 @@ func (h *Handler) renderAccountMenus(c *gin.Context, status int, id uint64, type
 		}
 		cur = &got
 	}
-	all, err := h.accounts.Menus(ctx)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	roles, err := h.roleChoices(c, idSet(cur.RoleIDs))
+	all, roles, err := h.menusAndRoles(c, idSet(cur.RoleIDs))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -119,13 +109,8 @@ func (h *Handler) refuseMenus(c *gin.Context, accountIDs []uint64, err error) {
 
 func (h *Handler) renderUserMenus(c *gin.Context, status int, accountIDs []uint64, errMsg string) {
 	ctx := c.Request.Context()
-	accts, err := h.accounts.Accounts(ctx, accountIDs)
-	if errors.Is(err, account.ErrAccountNotFound) {
-		h.notFound(c, "console.not_found.account")
-		return
-	}
-	if err != nil {
-		h.fail(c, err)
+	accts, ok := h.accountsFound(c, accountIDs)
+	if !ok {
 		return
 	}
 	all, err := h.accounts.Menus(ctx)
@@ -184,12 +169,7 @@ func (h *Handler) renderBulk(c *gin.Context, status int, f account.AccountFilter
 		h.fail(c, err)
 		return
 	}
-	all, err := h.accounts.Menus(ctx)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	roles, err := h.roleChoices(c, idSet(ch.RoleIDs))
+	all, roles, err := h.menusAndRoles(c, idSet(ch.RoleIDs))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -197,4 +177,30 @@ func (h *Handler) renderBulk(c *gin.Context, status int, f account.AccountFilter
 	v := templates.BulkMenusView{Filter: f.Values(), Count: n, TooMany: n > account.MaxBulkAccounts, Max: account.MaxBulkAccounts,
 		Action: ch.Action, Actions: account.BulkMenuActions, Roles: roles, Tree: menuItemsOf(all, idSet(ch.MenuIDs)), Error: errMsg}
 	h.render(c, status, templates.BulkMenusPage(h.page(c, "console.bulk.title", "users"), v))
+}
+
+// accountsFound loads the accounts with accountIDs for a page, answering 404 (one is missing) or the
+// failure page itself; it reports whether it loaded them.
+func (h *Handler) accountsFound(c *gin.Context, accountIDs []uint64) ([]account.Account, bool) {
+	accts, err := h.accounts.Accounts(c.Request.Context(), accountIDs)
+	if errors.Is(err, account.ErrAccountNotFound) {
+		h.notFound(c, "console.not_found.account")
+		return nil, false
+	}
+	if err != nil {
+		h.fail(c, err)
+		return nil, false
+	}
+	return accts, true
+}
+
+// menusAndRoles is what a page that hands out menus offers: every menu, and the menu roles to
+// tick with those in checked ticked.
+func (h *Handler) menusAndRoles(c *gin.Context, checked map[uint64]bool) ([]account.MenuBranch, []templates.RoleChoice, error) {
+	all, err := h.accounts.Menus(c.Request.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	roles, err := h.roleChoices(c, checked)
+	return all, roles, err
 }

@@ -53,6 +53,11 @@ func (h *Handler) User(c *gin.Context) {
 	if !ok {
 		return
 	}
+	h.renderUser(c, http.StatusOK, id, "")
+}
+
+// renderUser shows the account's page, with errMsg (a refused change) at its top.
+func (h *Handler) renderUser(c *gin.Context, status int, id uint64, errMsg string) {
 	v, err := h.userView(c, id)
 	if errors.Is(err, account.ErrAccountNotFound) {
 		h.notFound(c, "console.not_found.account")
@@ -62,9 +67,10 @@ func (h *Handler) User(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	v.Error = errMsg
 	p := h.page(c, "", "users")
 	p.Title = v.Username
-	h.render(c, http.StatusOK, templates.UserPage(p, v))
+	h.render(c, status, templates.UserPage(p, v))
 }
 
 func (h *Handler) userView(c *gin.Context, id uint64) (templates.UserView, error) {
@@ -169,15 +175,8 @@ func (h *Handler) Unbind(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := h.accounts.UnbindAccount(c.Request.Context(), requestinfo.Actor(c), id); err != nil {
-		if !refused(err) {
-			h.fail(c, err)
-			return
-		}
-		h.redirectError(c, templates.UserURL(id), err)
-		return
-	}
-	h.redirect(c, templates.UserURL(id), "console.flash.unbound", nil)
+	err := h.accounts.UnbindAccount(c.Request.Context(), requestinfo.Actor(c), id)
+	h.redirectAfter(c, templates.UserURL(id), err, "console.flash.unbound", nil)
 }
 
 // refuseOnUserPage shows the account page again with the reason, or fails.
@@ -185,15 +184,7 @@ func (h *Handler) refuseOnUserPage(c *gin.Context, id uint64, err error) {
 	if h.answeredFailure(c, err, account.ErrAccountNotFound, "console.not_found.account") {
 		return
 	}
-	v, verr := h.userView(c, id)
-	if verr != nil {
-		h.fail(c, verr)
-		return
-	}
-	v.Error = h.message(c, err)
-	p := h.page(c, "", "users")
-	p.Title = v.Username
-	h.render(c, http.StatusUnprocessableEntity, templates.UserPage(p, v))
+	h.renderUser(c, http.StatusUnprocessableEntity, id, h.message(c, err))
 }
 
 // WechatUsers lists every WeChat identity seen, bound or not; one no longer bound links the
