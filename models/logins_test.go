@@ -78,9 +78,7 @@ func testWriteLoginsBatch(t *testing.T, gdb *gorm.DB) {
 		}
 		menus = append(menus, m)
 	}
-	if err := store.AssignMenusToAccounts(ctx, []uint64{active.ID}, []uint64{menus[0].ID, menus[1].ID, menus[2].ID}); err != nil {
-		t.Fatal(err)
-	}
+	modelstest.GiveMenus(t, store, []uint64{active.ID}, []uint64{menus[0].ID, menus[1].ID, menus[2].ID})
 
 	now := t0.Add(time.Hour)
 	ws := []models.LoginWrite{

@@ -127,15 +127,6 @@ func (s *Store) CreateMenu(ctx context.Context, m *Menu) error {
 		m.ID, *m.ParentID, m.ID).Error
 }
 
-// AssignMenusToAccounts adds every menu to every account's extras, keeping what they have,
-// and brings their effective menus up to date, in batched statements.
-func (s *Store) AssignMenusToAccounts(ctx context.Context, accountIDs, menuIDs []uint64) error {
-	if err := s.AddToAccounts(ctx, ExtraMenus, accountIDs, menuIDs); err != nil {
-		return err
-	}
-	return s.RecomputeEffectiveMenus(ctx, accountIDs)
-}
-
 // MenusCounter names the change counter that every write to menus or to who has which menu
 // bumps: the mini-program's info answers cached by a server instance are checked against it.
 const MenusCounter = "menus"

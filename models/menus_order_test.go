@@ -38,9 +38,7 @@ func TestMenusOfAccountOrder(t *testing.T) {
 				ids = append(ids, m.ID)
 			}
 		}
-		if err := store.AssignMenusToAccounts(ctx, []uint64{a.ID}, ids); err != nil {
-			t.Fatal(err)
-		}
+		modelstest.GiveMenus(t, store, []uint64{a.ID}, ids)
 		ms, err := store.MenusOfAccount(ctx, a.ID)
 		if err != nil {
 			t.Fatal(err)

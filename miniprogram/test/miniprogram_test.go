@@ -274,9 +274,7 @@ func seedMenus(t *testing.T, driver, dsn, username string) {
 		}
 		ids = append(ids, m.ID)
 	}
-	if err := store.AssignMenusToAccounts(ctx, []uint64{acct.ID}, ids); err != nil {
-		t.Fatal(err)
-	}
+	modelstest.GiveMenus(t, store, []uint64{acct.ID}, ids)
 }
 
 // cleanEnv is this process's environment without the server's settings, plus extra.

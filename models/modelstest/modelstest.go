@@ -169,3 +169,17 @@ func newMySQLDatabase(t testing.TB) string {
 	cfg.DBName = name
 	return cfg.FormatDSN()
 }
+
+// GiveMenus adds every menu to every account's extra menus, keeping what they have, and brings
+// their effective menus up to date, the way the rules' own writes do: a shortcut for tests that
+// need accounts with menus.
+func GiveMenus(t testing.TB, store *models.Store, accountIDs, menuIDs []uint64) {
+	t.Helper()
+	ctx := context.Background()
+	if err := store.AddToAccounts(ctx, models.ExtraMenus, accountIDs, menuIDs); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.RecomputeEffectiveMenus(ctx, accountIDs); err != nil {
+		t.Fatal(err)
+	}
+}
