@@ -55,6 +55,23 @@ const pageFits = `(() => {
 	return out;
 })()`
 
+// wideLayout reports what is laid out as on a phone on a wide screen: the menu's toggle shown,
+// its links hidden, a date range's inputs stacked.
+const wideLayout = `(() => {
+	const out = [];
+	const shown = (el) => !!el && el.offsetParent !== null && el.getBoundingClientRect().width > 0;
+	const q = (id) => document.querySelector('[data-testid="' + id + '"]');
+	if (shown(q('phone-menu-toggle'))) out.push('the phone menu toggle shows');
+	for (const id of ['nav-dashboard', 'nav-users', 'nav-wechat-users', 'nav-audit']) {
+		if (!shown(q(id))) out.push(id + ' is hidden');
+	}
+	for (const [from, to] of [['users-created-from', 'users-created-to'], ['users-login-from', 'users-login-to']]) {
+		const a = q(from).getBoundingClientRect(), b = q(to).getBoundingClientRect();
+		if (Math.abs(a.top - b.top) > 2 || a.right > b.left) out.push(from + ' and ' + to + ' are not side by side: ' + JSON.stringify([a, b]));
+	}
+	return out;
+})()`
+
 // TestConsoleOnAPhone: at 390 px, on every main page of the console, nothing scrolls sideways
 // (wide tables scroll inside their labelled region), no label is squeezed to a character a line,
 // the menu folds into one button that opens, and axe finds nothing; the colour scheme follows the
@@ -145,5 +162,14 @@ func TestConsoleOnAPhone(t *testing.T) {
 		t.Errorf("audit, dark chosen: axe %s (%s): %s\n  %s", v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
 	}
 	must("wide and dark", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(app.URL+"/admin/users"), chromedp.WaitVisible(byTestID("users-table")))
+	// At desktop width the phone's toggle is gone, the menu's links show, and each date range's
+	// two inputs sit side by side.
+	wide, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](wideLayout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range wide {
+		t.Errorf("/admin/users at 1280 px: %s", p)
+	}
 	takeScreenshot(t, ctx, "console-users-dark.png", true)
 }
