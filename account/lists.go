@@ -224,10 +224,14 @@ type AccountFilter struct {
 	Login   DateRange // last WeChat login; a range keeps only bound accounts
 	Sort    string    // one of AccountSorts; SortLastLogin lists bound accounts only
 	Order   string    // OrderAsc or OrderDesc; "" is the sort's natural order
+
+	// MenuRole is the id of a menu role the accounts have; 0 for any. One that no longer exists
+	// matches nobody, in the list, its count, its export and bulk changes alike.
+	MenuRole uint64
 }
 
 // ParseAccountFilter reads the users list's filter from its URL: q, role, status, bind,
-// created_from, created_to, login_from, login_to (days in zone), sort and order. A value that is
+// menu_role (a menu role's id), created_from, created_to, login_from, login_to (days in zone), sort and order. A value that is
 // not one the list offers is dropped rather than refused: a stale bookmark still opens.
 func ParseAccountFilter(v url.Values, zone *time.Location) AccountFilter {
 	f := AccountFilter{Query: SearchTerm(v.Get("q")), Role: v.Get("role"), Status: v.Get("status"), Bind: v.Get("bind"),
@@ -241,6 +245,9 @@ func ParseAccountFilter(v url.Values, zone *time.Location) AccountFilter {
 	}
 	if f.Bind != BindBound && f.Bind != BindUnbound {
 		f.Bind = BindAny
+	}
+	if id, err := strconv.ParseUint(v.Get("menu_role"), 10, 64); err == nil {
+		f.MenuRole = id
 	}
 	if f.Sort != SortLastLogin && f.Sort != SortUsername {
 		f.Sort = SortCreated
@@ -263,6 +270,9 @@ func (f AccountFilter) Values() url.Values {
 	set("role", f.Role)
 	set("status", f.Status)
 	set("bind", f.Bind)
+	if f.MenuRole != 0 {
+		v.Set("menu_role", strconv.FormatUint(f.MenuRole, 10))
+	}
 	f.Created.set(v, "created_from", "created_to")
 	f.Login.set(v, "login_from", "login_to")
 	if f.Sort != SortCreated {
@@ -282,7 +292,7 @@ func (f AccountFilter) Desc() bool {
 }
 
 func (f AccountFilter) store(appid string) models.AccountFilter {
-	out := models.AccountFilter{AppID: appid, Query: f.Query, Role: f.Role, Status: f.Status, Bind: f.Bind}
+	out := models.AccountFilter{AppID: appid, Query: f.Query, Role: f.Role, Status: f.Status, Bind: f.Bind, MenuRoleID: f.MenuRole}
 	out.CreatedFrom, out.CreatedTo = f.Created.bounds()
 	out.LoginFrom, out.LoginTo = f.Login.bounds()
 	return out

@@ -28,6 +28,10 @@ type AccountFilter struct {
 	Role   string // empty for any
 	Status string // empty for any
 	Bind   string // BindAny, BindBound or BindUnbound
+	// MenuRoleID keeps the accounts that have this menu role; 0 for any.
+	MenuRoleID uint64
+	// roleBy is how the menu role is read; set by withMenuRolePlan and CountAccountsMatching.
+	roleBy roleRead
 	// CreatedFrom/CreatedTo and LoginFrom/LoginTo bound the creation and last WeChat login time,
 	// [from, to); zero is open. A login bound keeps only bound accounts.
 	CreatedFrom, CreatedTo time.Time
@@ -43,7 +47,11 @@ type AccountRef struct {
 // AccountsMatching lists every account matching f, newest first, up to max+1 of them so that the caller can tell "too many".
 func (s *Store) AccountsMatching(ctx context.Context, f AccountFilter, max int) ([]AccountRef, error) {
 	var refs []AccountRef
-	err := s.accountsMatching(ctx, f, "", false).Select("a.id, a.username").Order("a.id DESC").Limit(max + 1).Scan(&refs).Error
+	f, err := s.withMenuRolePlan(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	err = s.accountsMatching(ctx, f, "", false).Select("a.id, a.username").Order("a.id DESC").Limit(max + 1).Scan(&refs).Error
 	return refs, err
 }
 
@@ -60,6 +68,42 @@ type AccountPage struct {
 	Sort string // SortCreated (default), SortLastLogin or SortUsername
 }
 
+// roleRead is how a menu-role filter is read.
+type roleRead int
+
+const (
+	// roleByExists: an EXISTS per account, a lookup in the primary key (account_id, role_id);
+	// a page of a role that many accounts have is found after a few probes.
+	roleByExists roleRead = iota
+	// roleByFewMembers: the role's members, read whole from its index (role_id, account_id),
+	// drive the query; for a role of a few, which an EXISTS per account would look for among
+	// every account.
+	roleByFewMembers
+	// roleByMembers: the role's members joined to the accounts in whatever order the planner
+	// picks; for counts, which read no order (up to the bound, then sampled id windows that
+	// are ranges of the same index).
+	roleByMembers
+)
+
+// fewMembersBound is the most members a menu role may have for its members to drive a page of
+// the list: they are read and sorted whole for each page. A variable for tests.
+var fewMembersBound = exactCountBound
+
+// withMenuRolePlan is f with how its menu role is best read for a page: by its members when they
+// are few, else by an EXISTS per account (many members in another order than the page's would
+// be sorted whole for every page).
+func (s *Store) withMenuRolePlan(ctx context.Context, f AccountFilter) (AccountFilter, error) {
+	if f.MenuRoleID == 0 || f.Query != "" {
+		return f, nil // a search's matches are few already: the role is an EXISTS on them
+	}
+	members := s.db.WithContext(ctx).Table("account_menu_roles").Select("account_id").Where("role_id = ?", f.MenuRoleID)
+	n, err := countUpTo(members, s.db.WithContext(ctx), fewMembersBound)
+	if n <= int64(fewMembersBound) {
+		f.roleBy = roleByFewMembers
+	}
+	return f, err
+}
+
 // accountsMatching is the accounts of f as "a", with their binding in f.AppID as "w" when
 // withIdentity is set or a condition needs it (a count of a filter on accounts alone joins
 // nothing).
@@ -67,6 +111,10 @@ func (s *Store) accountsMatching(ctx context.Context, f AccountFilter, sort stri
 	q := s.db.WithContext(ctx)
 	byLogin := sort == SortLastLogin || !f.LoginFrom.IsZero() || !f.LoginTo.IsZero()
 	join := withIdentity || byLogin || f.Bind == BindUnbound
+	// A derived table of account ids that the query starts from: the search's matches, or the
+	// menu role's members (see roleRead).
+	var drive *gorm.DB
+	roleDrives := f.MenuRoleID != 0 && f.Query == "" && f.roleBy != roleByExists
 	if f.Query != "" {
 		// One indexed prefix lookup per column, unioned into a derived table that is read once,
 		// instead of an OR (or an IN that MariaDB re-runs per row) that scans every account.
@@ -83,8 +131,17 @@ func (s *Store) accountsMatching(ctx context.Context, f AccountFilter, sort stri
 			" UNION SELECT account_id FROM wechat_identities WHERE appid = " + arg(f.AppID) + " AND " + match("nickname") + " AND account_id IS NOT NULL" +
 			" UNION SELECT account_id FROM wechat_identities WHERE appid = " + arg(f.AppID) + " AND " + match("openid") + " AND account_id IS NOT NULL" +
 			" UNION SELECT account_id FROM wechat_identities WHERE " + match("unionid") + " AND appid = " + arg(f.AppID) + " AND account_id IS NOT NULL"
-		matches := s.db.Raw(sql, args...)
-		q = q.Table("(?) AS m", matches).Joins("JOIN accounts a ON a.id = m.id")
+		drive = s.db.Raw(sql, args...)
+	} else if roleDrives && f.roleBy == roleByFewMembers {
+		// The LIMIT (never reached: there are fewer members) keeps the derived table whole, read
+		// once from the role's index, rather than merged into a join that the planner may turn
+		// around to scan every account.
+		drive = s.db.Raw("SELECT account_id AS id FROM account_menu_roles WHERE role_id = ? LIMIT ?", f.MenuRoleID, fewMembersBound+1)
+	} else if roleDrives {
+		drive = s.db.Raw("SELECT account_id AS id FROM account_menu_roles WHERE role_id = ?", f.MenuRoleID)
+	}
+	if drive != nil {
+		q = q.Table("(?) AS m", drive).Joins("JOIN accounts a ON a.id = m.id")
 		if join {
 			q = q.Joins("LEFT JOIN wechat_identities w ON w.account_id = a.id AND w.appid = ?", f.AppID)
 		}
@@ -102,6 +159,13 @@ func (s *Store) accountsMatching(ctx context.Context, f AccountFilter, sort stri
 	}
 	if f.Status != "" {
 		q = q.Where("a.status = ?", f.Status)
+	}
+	if f.MenuRoleID != 0 && !roleDrives {
+		// Each account's probe is a lookup in the primary key (account_id, role_id). Written as
+		// a row comparison so that MariaDB keeps it a probe: "amr.account_id = a.id AND …" it
+		// turns into a semi-join driven by the role's members, all of them sorted for one page
+		// (4 s by username for a role of 500,000).
+		q = q.Where("EXISTS (SELECT 1 FROM account_menu_roles amr WHERE (amr.account_id, amr.role_id) = (a.id, ?))", f.MenuRoleID)
 	}
 	switch {
 	case f.Bind == BindUnbound:
@@ -131,6 +195,10 @@ func (s *Store) accountsMatching(ctx context.Context, f AccountFilter, sort stri
 // ListAccounts returns a page of the accounts matching f, and whether there are more in the
 // direction it was read.
 func (s *Store) ListAccounts(ctx context.Context, f AccountFilter, p AccountPage) ([]AccountRow, bool, error) {
+	f, err := s.withMenuRolePlan(ctx, f)
+	if err != nil {
+		return nil, false, err
+	}
 	q := s.accountsMatching(ctx, f, p.Sort, true).
 		Select("a.*, w.id AS identity_id, COALESCE(w.openid, '') AS open_id, COALESCE(w.nickname, '') AS nickname, " +
 			"COALESCE(w.avatar_url, '') AS avatar_url, w.bound_at, w.last_login_at")
@@ -173,6 +241,10 @@ func AccountKey(r AccountRow, sort string) Key {
 // CountAccountsMatching counts the accounts matching f: exactly up to a bound, else estimated from
 // samples spread over the id range.
 func (s *Store) CountAccountsMatching(ctx context.Context, f AccountFilter) (Count, error) {
+	if f.MenuRoleID != 0 && f == (AccountFilter{AppID: f.AppID, MenuRoleID: f.MenuRoleID}) {
+		return s.countMenuRoleMembers(ctx, f.MenuRoleID)
+	}
+	f.roleBy = roleByMembers
 	n, err := countUpTo(s.accountsMatching(ctx, f, "", false).Select("a.id"), s.db.WithContext(ctx), exactCountBound)
 	if err != nil || n <= exactCountBound {
 		return Count{N: n, Exact: true}, err
@@ -185,6 +257,21 @@ func (s *Store) CountAccountsMatching(ctx context.Context, f AccountFilter) (Cou
 	}
 	return s.estimate(ctx, "accounts", func(lo, hi uint64) *gorm.DB {
 		return s.accountsMatching(ctx, f, "", false).Where("a.id BETWEEN ? AND ?", lo, hi)
+	})
+}
+
+// countMenuRoleMembers counts the accounts that have a menu role from the role's index alone,
+// without reading an account: a membership goes with its account (ON DELETE CASCADE).
+func (s *Store) countMenuRoleMembers(ctx context.Context, roleID uint64) (Count, error) {
+	members := func() *gorm.DB {
+		return s.db.WithContext(ctx).Table("account_menu_roles").Where("role_id = ?", roleID)
+	}
+	n, err := countUpTo(members().Select("account_id"), s.db.WithContext(ctx), exactCountBound)
+	if err != nil || n <= exactCountBound {
+		return Count{N: n, Exact: true}, err
+	}
+	return s.estimate(ctx, "accounts", func(lo, hi uint64) *gorm.DB {
+		return members().Where("account_id BETWEEN ? AND ?", lo, hi)
 	})
 }
 

@@ -121,6 +121,7 @@ type UserFilter struct {
 	LoginFrom, LoginTo     string
 	Sort, Order            string
 	Size                   int
+	MenuRole               uint64 // 0 for any
 }
 
 // ListNav is a list's way around: first, previous and next page, the page sizes and the total.
@@ -168,6 +169,8 @@ type UsersView struct {
 	Nav       ListNav
 	ExportURL string // the CSV of the current filter
 	BulkURL   string // the bulk change over every account of the current filter
+	// MenuRoles are the menu roles to filter by, the chosen one Checked.
+	MenuRoles []RoleChoice
 }
 
 // MenuItem is a menu in a tree, for the menus page and the checkbox trees.

@@ -29,8 +29,12 @@ func (h *Handler) Users(c *gin.Context) {
 	}
 	v := templates.UsersView{Filter: templates.UserFilter{Q: f.Query, Role: f.Role, Status: f.Status, Bind: f.Bind,
 		CreatedFrom: f.Created.From, CreatedTo: f.Created.To, LoginFrom: f.Login.From, LoginTo: f.Login.To,
-		Sort: f.Sort, Order: f.Order, Size: p.Size},
+		Sort: f.Sort, Order: f.Order, Size: p.Size, MenuRole: f.MenuRole},
 		Nav: h.listNav(c, f.Values(), p, list.Cursors, total), ExportURL: "/admin/users/export.csv", BulkURL: "/admin/users/bulk"}
+	if v.MenuRoles, err = h.menuRoleFilter(c, f.MenuRole); err != nil {
+		h.fail(c, err)
+		return
+	}
 	if q := f.Values().Encode(); q != "" {
 		v.ExportURL += "?" + q
 		v.BulkURL += "?" + q
@@ -45,6 +49,23 @@ func (h *Handler) Users(c *gin.Context) {
 		v.Rows = append(v.Rows, row)
 	}
 	h.render(c, http.StatusOK, templates.UsersPage(h.page(c, "console.users.title", "users"), v))
+}
+
+// menuRoleFilter is the users list's choice of menu roles, chosen ticked; a chosen role that
+// was deleted since (a bookmark) is still offered, by its id, so the form says what the list
+// shows: nobody.
+func (h *Handler) menuRoleFilter(c *gin.Context, chosen uint64) ([]templates.RoleChoice, error) {
+	roles, err := h.roleChoices(c, map[uint64]bool{chosen: true})
+	if err != nil || chosen == 0 {
+		return roles, err
+	}
+	for _, r := range roles {
+		if r.ID == chosen {
+			return roles, nil
+		}
+	}
+	name := h.tr(c).Tf("console.users.menu_role_gone", map[string]any{"ID": chosen})
+	return append(roles, templates.RoleChoice{ID: chosen, Name: name, Checked: true}), nil
 }
 
 // User shows one account: binding, live tokens, menus, recent audit entries.
