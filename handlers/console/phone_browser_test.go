@@ -56,7 +56,7 @@ const pageFits = `(() => {
 })()`
 
 // wideLayout reports what is laid out as on a phone on a wide screen: the menu's toggle shown,
-// its links hidden, a date range's inputs stacked.
+// its links hidden, a date range's inputs stacked or too narrow for a date.
 const wideLayout = `(() => {
 	const out = [];
 	const shown = (el) => !!el && el.offsetParent !== null && el.getBoundingClientRect().width > 0;
@@ -68,6 +68,8 @@ const wideLayout = `(() => {
 	for (const [from, to] of [['users-created-from', 'users-created-to'], ['users-login-from', 'users-login-to']]) {
 		const a = q(from).getBoundingClientRect(), b = q(to).getBoundingClientRect();
 		if (Math.abs(a.top - b.top) > 2 || a.right > b.left) out.push(from + ' and ' + to + ' are not side by side: ' + JSON.stringify([a, b]));
+		// Wide enough for a whole date (mm/dd/yyyy and the picker's icon: 140 px).
+		if (a.width < 140 || b.width < 140) out.push(from + ' and ' + to + ' are ' + Math.round(a.width) + ' and ' + Math.round(b.width) + ' px wide');
 	}
 	return out;
 })()`
