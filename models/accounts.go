@@ -177,19 +177,8 @@ func (s *Store) accountsMatching(ctx context.Context, f AccountFilter, sort stri
 		// inner join driven by the identities and sorts a third of the table for one page.
 		q = q.Where("EXISTS (SELECT 1 FROM wechat_identities wb WHERE wb.account_id = a.id AND wb.appid = ?)", f.AppID)
 	}
-	if !f.CreatedFrom.IsZero() {
-		q = q.Where("a.created_at >= ?", f.CreatedFrom)
-	}
-	if !f.CreatedTo.IsZero() {
-		q = q.Where("a.created_at < ?", f.CreatedTo)
-	}
-	if !f.LoginFrom.IsZero() {
-		q = q.Where("w.last_login_at >= ?", f.LoginFrom)
-	}
-	if !f.LoginTo.IsZero() {
-		q = q.Where("w.last_login_at < ?", f.LoginTo)
-	}
-	return q
+	q = within(q, "a.created_at", f.CreatedFrom, f.CreatedTo)
+	return within(q, "w.last_login_at", f.LoginFrom, f.LoginTo)
 }
 
 // ListAccounts returns a page of the accounts matching f, and whether there are more in the
@@ -245,19 +234,12 @@ func (s *Store) CountAccountsMatching(ctx context.Context, f AccountFilter) (Cou
 		return s.countMenuRoleMembers(ctx, f.MenuRoleID)
 	}
 	f.roleBy = roleByMembers
-	n, err := countUpTo(s.accountsMatching(ctx, f, "", false).Select("a.id"), s.db.WithContext(ctx), exactCountBound)
-	if err != nil || n <= exactCountBound {
-		return Count{N: n, Exact: true}, err
-	}
+	matching := func() *gorm.DB { return s.accountsMatching(ctx, f, "", false) }
 	if !f.LoginFrom.IsZero() || !f.LoginTo.IsZero() {
 		// Read from the identities (only bound accounts have logins): sample their ids.
-		return s.estimate(ctx, "wechat_identities", func(lo, hi uint64) *gorm.DB {
-			return s.accountsMatching(ctx, f, "", false).Where("w.id BETWEEN ? AND ?", lo, hi)
-		})
+		return s.countMatching(ctx, matching, "a.id", "wechat_identities", "w.id")
 	}
-	return s.estimate(ctx, "accounts", func(lo, hi uint64) *gorm.DB {
-		return s.accountsMatching(ctx, f, "", false).Where("a.id BETWEEN ? AND ?", lo, hi)
-	})
+	return s.countMatching(ctx, matching, "a.id", "accounts", "a.id")
 }
 
 // countMenuRoleMembers counts the accounts that have a menu role from the role's index alone,
@@ -266,13 +248,7 @@ func (s *Store) countMenuRoleMembers(ctx context.Context, roleID uint64) (Count,
 	members := func() *gorm.DB {
 		return s.db.WithContext(ctx).Table("account_menu_roles").Where("role_id = ?", roleID)
 	}
-	n, err := countUpTo(members().Select("account_id"), s.db.WithContext(ctx), exactCountBound)
-	if err != nil || n <= exactCountBound {
-		return Count{N: n, Exact: true}, err
-	}
-	return s.estimate(ctx, "accounts", func(lo, hi uint64) *gorm.DB {
-		return members().Where("account_id BETWEEN ? AND ?", lo, hi)
-	})
+	return s.countMatching(ctx, members, "account_id", "accounts", "account_id")
 }
 
 // UpdateAccountFields sets name, role and status.

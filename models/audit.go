@@ -31,13 +31,7 @@ func (s *Store) auditMatching(ctx context.Context, f AuditFilter) *gorm.DB {
 	default:
 		q = q.Where("target IN ?", f.Targets)
 	}
-	if !f.From.IsZero() {
-		q = q.Where("created_at >= ?", f.From)
-	}
-	if !f.To.IsZero() {
-		q = q.Where("created_at < ?", f.To)
-	}
-	return q
+	return within(q, "created_at", f.From, f.To)
 }
 
 // ListAuditEntries returns a page of the entries matching f by id (the order they were
@@ -53,13 +47,8 @@ func (s *Store) ListAuditEntries(ctx context.Context, f AuditFilter, p Page) ([]
 
 // CountAuditEntries counts the entries matching f: exactly up to a bound, else estimated.
 func (s *Store) CountAuditEntries(ctx context.Context, f AuditFilter) (Count, error) {
-	n, err := countUpTo(s.auditMatching(ctx, f).Select("id"), s.db.WithContext(ctx), exactCountBound)
-	if err != nil || n <= exactCountBound {
-		return Count{N: n, Exact: true}, err
-	}
-	return s.estimate(ctx, "audit_entries", func(lo, hi uint64) *gorm.DB {
-		return s.auditMatching(ctx, f).Where("id BETWEEN ? AND ?", lo, hi)
-	})
+	matching := func() *gorm.DB { return s.auditMatching(ctx, f) }
+	return s.countMatching(ctx, matching, "id", "audit_entries", "id")
 }
 
 // CountAuditBetween counts entries with action in [from, to).

@@ -53,13 +53,7 @@ func (s *Store) identitiesMatching(ctx context.Context, f IdentityFilter) *gorm.
 	case BindUnbound:
 		q = q.Where("w.account_id IS NULL")
 	}
-	if !f.SeenFrom.IsZero() {
-		q = q.Where("w.created_at >= ?", f.SeenFrom)
-	}
-	if !f.SeenTo.IsZero() {
-		q = q.Where("w.created_at < ?", f.SeenTo)
-	}
-	return q
+	return within(q, "w.created_at", f.SeenFrom, f.SeenTo)
 }
 
 // ListIdentities returns a page of the WeChat identities matching f, bound or not, by id (the
@@ -77,13 +71,8 @@ func (s *Store) ListIdentities(ctx context.Context, f IdentityFilter, p Page) ([
 // CountIdentitiesMatching counts the identities matching f: exactly up to a bound, else
 // estimated.
 func (s *Store) CountIdentitiesMatching(ctx context.Context, f IdentityFilter) (Count, error) {
-	n, err := countUpTo(s.identitiesMatching(ctx, f).Select("w.id"), s.db.WithContext(ctx), exactCountBound)
-	if err != nil || n <= exactCountBound {
-		return Count{N: n, Exact: true}, err
-	}
-	return s.estimate(ctx, "wechat_identities", func(lo, hi uint64) *gorm.DB {
-		return s.identitiesMatching(ctx, f).Where("w.id BETWEEN ? AND ?", lo, hi)
-	})
+	matching := func() *gorm.DB { return s.identitiesMatching(ctx, f) }
+	return s.countMatching(ctx, matching, "w.id", "wechat_identities", "w.id")
 }
 
 // CountBoundIdentities counts WeChat identities bound to an account.

@@ -106,6 +106,29 @@ const (
 // estimated, since an exact count of a million filtered rows takes seconds on SQLite.
 const exactCountBound = 10_000
 
+// countMatching counts the rows matching() reads: exactly, by its column idCol, up to
+// exactCountBound; past it estimated by sampling table's ids, which matching() holds as sampleCol.
+func (s *Store) countMatching(ctx context.Context, matching func() *gorm.DB, idCol, table, sampleCol string) (Count, error) {
+	n, err := countUpTo(matching().Select(idCol), s.db.WithContext(ctx), exactCountBound)
+	if err != nil || n <= exactCountBound {
+		return Count{N: n, Exact: true}, err
+	}
+	return s.estimate(ctx, table, func(lo, hi uint64) *gorm.DB {
+		return matching().Where(sampleCol+" BETWEEN ? AND ?", lo, hi)
+	})
+}
+
+// within keeps the rows of q whose col is in [from, to); a zero end leaves that side open.
+func within(q *gorm.DB, col string, from, to time.Time) *gorm.DB {
+	if !from.IsZero() {
+		q = q.Where(col+" >= ?", from)
+	}
+	if !to.IsZero() {
+		q = q.Where(col+" < ?", to)
+	}
+	return q
+}
+
 // countUpTo counts the rows of q (a SELECT of one column), stopping at bound+1.
 func countUpTo(q *gorm.DB, db *gorm.DB, bound int) (int64, error) {
 	var n int64
