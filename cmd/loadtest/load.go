@@ -202,7 +202,13 @@ func sampleRSS(ctx context.Context, pid int, since time.Time) int64 {
 
 // procStatusKB reads one "Name:   123 kB" line of /proc/PID/status; 0 when unreadable.
 func procStatusKB(pid int, name string) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	return procFileKB(fmt.Sprintf("/proc/%d/status", pid), name)
+}
+
+// procFileKB reads the "name:   123 kB" line of a /proc file such as status or meminfo; 0 when
+// the file cannot be read or has no such line.
+func procFileKB(path, name string) int64 {
+	f, err := os.Open(path)
 	if err != nil {
 		return 0
 	}

@@ -102,6 +102,9 @@ func TestProcStatusOfThisProcess(t *testing.T) {
 	if kb := procStatusKB(os.Getpid(), "NoSuchField"); kb != 0 {
 		t.Fatalf("unknown field: %d", kb)
 	}
+	if kb := procMemTotal(); kb < 1000 {
+		t.Fatalf("MemTotal of this machine: %d kB", kb)
+	}
 	if userAddr(70000) != "10.1.17.112" {
 		t.Fatalf("userAddr(70000) = %s", userAddr(70000))
 	}

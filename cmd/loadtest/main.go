@@ -804,19 +804,7 @@ func machineFacts(ctx context.Context, dsn string) (machine, mysqlFacts) {
 	return m, f
 }
 
-func procMemTotal() int64 {
-	b, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "MemTotal:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
+func procMemTotal() int64 { return procFileKB("/proc/meminfo", "MemTotal") }
 
 type report struct {
 	opts                              options
