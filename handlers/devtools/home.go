@@ -1,7 +1,6 @@
 package devtools
 
 import (
-	"bytes"
 	"html/template"
 	"net/http"
 
@@ -23,15 +22,7 @@ func Home(sandbox bool, cat *i18n.Catalog) gin.HandlerFunc {
 			c.Redirect(http.StatusFound, "/admin/")
 			return
 		}
-		var buf bytes.Buffer
-		if err := homePage.Execute(&buf, browserLanguage(cat, c.Request)); err != nil {
-			_ = c.Error(err)
-			c.String(http.StatusInternalServerError, "home page failed")
-			return
-		}
-		c.Header("Vary", "Accept-Language")
-		pageHeaders(c)
-		c.Data(http.StatusOK, "text/html; charset=utf-8", buf.Bytes())
+		writePage(c, homePage, browserLanguage(cat, c.Request), "home page failed")
 	}
 }
 

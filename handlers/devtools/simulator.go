@@ -51,14 +51,19 @@ func (s *Simulator) Page(c *gin.Context) {
 	for _, id := range scriptMessages {
 		script[id] = tr.T("simulator." + id)
 	}
-	var buf bytes.Buffer
-	err := simulatorPage.Execute(&buf, struct {
+	writePage(c, simulatorPage, struct {
 		i18n.Translator
 		Script map[string]string // JSON for sim.js
-	}{tr, script})
-	if err != nil {
+	}{tr, script}, "simulator page failed")
+}
+
+// writePage answers with page filled from data, in the language the request asked for; when it
+// cannot be filled, 500 with failed.
+func writePage(c *gin.Context, page *template.Template, data any, failed string) {
+	var buf bytes.Buffer
+	if err := page.Execute(&buf, data); err != nil {
 		_ = c.Error(err)
-		c.String(http.StatusInternalServerError, "simulator page failed")
+		c.String(http.StatusInternalServerError, failed)
 		return
 	}
 	c.Header("Vary", "Accept-Language")
