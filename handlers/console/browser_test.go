@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -63,20 +62,8 @@ func consoleInBrowser(t *testing.T, driver string) {
 	bobToken := app.BindNew(t, "bob-phone", "bob", "bob-password")
 	app.CheckBind(t, wechattest.Code("never-bound-phone"))
 
-	must := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(sel chromedp.CSS) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.TextContent(sel))
-		if err != nil {
-			t.Fatalf("reading %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
+	must := webtest.Steps(t, ctx)
+	text := func(sel chromedp.CSS) string { t.Helper(); return webtest.TextContent(t, ctx, sel) }
 	waitText := func(id, want string) {
 		t.Helper()
 		// A navigation (boosted or not) may replace the page under the poll; ask again until

@@ -55,12 +55,7 @@ func TestMenuTreesInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	must := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
+	must := webtest.Steps(t, ctx)
 	eval := func(expr string) bool {
 		t.Helper()
 		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))

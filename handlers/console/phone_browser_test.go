@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -86,12 +85,7 @@ func TestConsoleOnAPhone(t *testing.T) {
 	app.BindNew(t, "zoe-phone-with-a-long-name", "zoe", "zoe-password")
 	app.CheckBind(t, wechattest.Code("never-bound"))
 	ctx := webtest.Chromium(t, chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN,zh"), chromedp.WindowSize(390, 844))
-	must := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
+	must := webtest.Steps(t, ctx)
 	background := func() string {
 		t.Helper()
 		bg, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.documentElement).backgroundColor`))
@@ -125,13 +119,7 @@ func TestConsoleOnAPhone(t *testing.T) {
 			if got := dark(background()); got != (scheme == "dark") {
 				t.Errorf("%s: system scheme %s, page background %s", path, scheme, background())
 			}
-			violations, err := webtest.AxeRun(ctx, axe)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, v := range violations {
-				t.Errorf("%s (%s): axe %s (%s): %s\n  %s", path, scheme, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
-			}
+			webtest.AxeClean(t, ctx, axe, path+" ("+scheme+")")
 		}
 	}
 
@@ -156,13 +144,7 @@ func TestConsoleOnAPhone(t *testing.T) {
 	if bg := background(); !dark(bg) {
 		t.Fatalf("dark chosen with the switch, the next page's background is %s", bg)
 	}
-	violations, err := webtest.AxeRun(ctx, axe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range violations {
-		t.Errorf("audit, dark chosen: axe %s (%s): %s\n  %s", v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
-	}
+	webtest.AxeClean(t, ctx, axe, "audit, dark chosen")
 	must("wide and dark", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(app.URL+"/admin/users"), chromedp.WaitVisible(byTestID("users-table")))
 	// At desktop width the phone's toggle is gone, the menu's links show, and each date range's
 	// two inputs sit side by side.

@@ -28,12 +28,7 @@ func TestScanLoginInBrowser(t *testing.T) {
 		app.CreateAccount(t, "stella", "correct-horse", account.RoleStaff)
 		ph := phone{t, app, app.BindNew(t, "stella-phone", "stella", "correct-horse")}
 
-		must := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-			t.Helper()
-			if err := chromedp.Do(ctx, actions...); err != nil {
-				t.Fatalf("%s: %v", step, err)
-			}
-		}
+		must := webtest.Steps(t, ctx)
 		eval := func(expr string) string {
 			t.Helper()
 			s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
@@ -60,18 +55,8 @@ func TestScanLoginInBrowser(t *testing.T) {
 			return `(() => { const el = document.querySelector('[data-testid="scan-status"]'); return !!el && el.dataset.state === ` + strconv.Quote(state) + `; })()`
 		}
 
-		axeClean := func(screen string) {
-			t.Helper()
-			violations, err := webtest.AxeRun(ctx, axe)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, v := range violations {
-				t.Errorf("%s: axe %s (%s): %s\n  %s", screen, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
-			}
-		}
 		must("open the login page", chromedp.Navigate(app.URL+"/admin/users"), chromedp.WaitVisible(byTestID("login-form")))
-		axeClean("password tab")
+		webtest.AxeClean(t, ctx, axe, "password tab")
 		must("switch to the scan tab", chromedp.Click(byTestID("tab-scan")), chromedp.WaitVisible(byTestID("scan-scene")))
 		scene := strings.TrimSpace(eval(`document.querySelector('[data-testid="scan-scene"]').textContent`))
 		if !account.ValidScene(scene) {
@@ -82,7 +67,7 @@ func TestScanLoginInBrowser(t *testing.T) {
 			t.Fatalf("the request's secret is readable by scripts: %q", got)
 		}
 		waitFor("waiting", stateIs(account.ScanWaiting))
-		axeClean("scan tab, waiting")
+		webtest.AxeClean(t, ctx, axe, "scan tab, waiting")
 
 		if r := ph.call("scan", scene); r.Status != 200 || r.String("browser") != "Chrome" || r.String("os") != "Linux" {
 			t.Fatalf("scan: %d %s", r.Status, r.Raw)
@@ -92,7 +77,7 @@ func TestScanLoginInBrowser(t *testing.T) {
 			t.Fatalf("scanned state says %q", got)
 		}
 		takeScreenshot(t, ctx, "console-scan-login.png", driver == models.DriverSQLite)
-		axeClean("scan tab, scanned")
+		webtest.AxeClean(t, ctx, axe, "scan tab, scanned")
 
 		if r := ph.call("confirm", scene); r.Status != 200 {
 			t.Fatalf("confirm: %d %s", r.Status, r.Raw)

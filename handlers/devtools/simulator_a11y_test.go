@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -42,30 +41,8 @@ func TestSimulatorAccessibility(t *testing.T) {
 		for _, width := range []int{1280, 390} {
 			t.Run(fmt.Sprintf("%s/%dpx", lang.html, width), func(t *testing.T) {
 				ctx := webtest.Chromium(t, chromedp.WindowSize(width, 900))
-				must := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-					t.Helper()
-					if err := chromedp.Do(ctx, actions...); err != nil {
-						t.Fatalf("%s: %v", step, err)
-					}
-				}
-				clean := func(screen string) {
-					t.Helper()
-					violations, err := webtest.AxeRun(ctx, axe)
-					if err != nil {
-						t.Fatal(err)
-					}
-					for _, v := range violations {
-						t.Errorf("%s: axe %s (%s): %s\n  %s", screen, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
-					}
-				}
-				text := func(id string) string {
-					t.Helper()
-					s, err := chromedp.Run(ctx, chromedp.TextContent(tid(id)))
-					if err != nil {
-						t.Fatalf("reading %s: %v", id, err)
-					}
-					return strings.TrimSpace(s)
-				}
+				must := webtest.Steps(t, ctx)
+				text := func(id string) string { t.Helper(); return webtest.TextContent(t, ctx, tid(id)) }
 
 				must("open the simulator", acceptLanguage(lang.accept), chromedp.EmulateViewport(int64(width), 900), chromedp.Navigate(app.URL+"/dev/simulator"), chromedp.WaitVisible(tid("wx-login")))
 				if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.lang`)); got != lang.html {
@@ -74,10 +51,10 @@ func TestSimulatorAccessibility(t *testing.T) {
 				if got := text("nav-title"); got != lang.launchTitle {
 					t.Errorf("title bar: want %q, got %q", lang.launchTitle, got)
 				}
-				clean("launch")
+				webtest.AxeClean(t, ctx, axe, "launch")
 
 				must("wx.login", chromedp.SetValue(tid("wechat-name"), "a11y-"+lang.html+fmt.Sprint(width)), chromedp.Click(tid("wx-login")), chromedp.WaitVisible(tid("page-login")))
-				clean("login")
+				webtest.AxeClean(t, ctx, axe, "login")
 
 				must("bind",
 					chromedp.SetValue(tid("bind-username"), "alice"), chromedp.SetValue(tid("bind-password"), "correct-horse"),
@@ -89,7 +66,7 @@ func TestSimulatorAccessibility(t *testing.T) {
 				if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll('[data-testid="log"] pre')].filter((p) => p.tabIndex !== 0).length`)); n != 0 {
 					t.Errorf("%d network log entries cannot take keyboard focus", n)
 				}
-				clean("home")
+				webtest.AxeClean(t, ctx, axe, "home")
 
 				// Every tile inside the phone's screen, and no sideways scrolling in the grid.
 				overflow, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
@@ -113,7 +90,7 @@ func TestSimulatorAccessibility(t *testing.T) {
 				if focused, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.dataset.testid || ''`)); focused != "modal-cancel" {
 					t.Errorf("the dialog must take focus on Cancel, focus is on %q", focused)
 				}
-				clean("unbind dialog")
+				webtest.AxeClean(t, ctx, axe, "unbind dialog")
 				must("Cancel keeps the binding", chromedp.Click(tid("modal-cancel")), chromedp.WaitNotVisible(tid("modal")))
 				if r := app.CheckBind(t, "sandbox:a11y-"+lang.html+fmt.Sprint(width)); r.Code() != 1 {
 					t.Fatalf("after Cancel the WeChat user must still be bound: %s", r.Raw)
@@ -122,7 +99,7 @@ func TestSimulatorAccessibility(t *testing.T) {
 				if r := app.CheckBind(t, "sandbox:a11y-"+lang.html+fmt.Sprint(width)); r.Code() != 301 {
 					t.Fatalf("after OK the WeChat user must be unbound: %s", r.Raw)
 				}
-				clean("launch after unbind")
+				webtest.AxeClean(t, ctx, axe, "launch after unbind")
 			})
 		}
 	}

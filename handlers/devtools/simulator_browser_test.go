@@ -34,20 +34,8 @@ func TestSimulatorBindFlow(t *testing.T) {
 	alice := app.CreateAccount(t, "alice", "correct-horse", "user")
 	seedMenus(t, app, alice.ID)
 
-	must := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(id string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.TextContent(tid(id)))
-		if err != nil {
-			t.Fatalf("reading %s: %v", id, err)
-		}
-		return strings.TrimSpace(s)
-	}
+	must := webtest.Steps(t, ctx)
+	text := func(id string) string { t.Helper(); return webtest.TextContent(t, ctx, tid(id)) }
 	waitToast := func(want string) {
 		t.Helper()
 		// An earlier toast may still be up; wait for this one's text.

@@ -42,12 +42,7 @@ func TestSimulatorScansConsoleLogin(t *testing.T) {
 	}
 	scene := link[2]
 
-	must := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
+	must := webtest.Steps(t, ctx)
 	waitText := func(id, want string) {
 		t.Helper()
 		expr := `(() => { const el = document.querySelector('[data-testid="` + id + `"]'); return !!el && !el.hidden && el.textContent.includes(` + strconv.Quote(want) + `); })()`

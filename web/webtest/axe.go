@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,4 +65,17 @@ func AxeRun(ctx context.Context, axe string) ([]AxeViolation, error) {
 		id: v.id, impact: v.impact || '', help: v.help,
 		nodes: v.nodes.map((n) => n.target.join(' ') + (n.failureSummary ? ': ' + n.failureSummary.replace(/\s+/g, ' ') : '')),
 	})))`, chromedp.EvalAwaitPromise))
+}
+
+// AxeClean runs AxeRun on the tab's page as it is now and reports each violation as an error of
+// t under where (the page or screen checked); it stops t when axe cannot run.
+func AxeClean(t testing.TB, ctx context.Context, axe, where string) {
+	t.Helper()
+	violations, err := AxeRun(ctx, axe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range violations {
+		t.Errorf("%s: axe %s (%s): %s\n  %s", where, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,4 +49,26 @@ func Chromium(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Conte
 	ctx, cancelTime := context.WithTimeout(ctx, 120*time.Second)
 	t.Cleanup(func() { cancelTime(); cancelTab(); cancelAlloc() })
 	return ctx
+}
+
+// Steps is how a browser test reads as its steps: must(step, actions...) runs actions in the tab
+// ctx and stops t, naming step, when one fails.
+func Steps(t testing.TB, ctx context.Context) func(step string, actions ...chromedp.Action[chromedp.Void]) {
+	return func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+}
+
+// TextContent is the text, trimmed, of the element sel finds in the tab ctx; it stops t when
+// there is none to read.
+func TextContent(t testing.TB, ctx context.Context, sel chromedp.CSS) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.TextContent(sel))
+	if err != nil {
+		t.Fatalf("reading %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
 }
