@@ -69,17 +69,7 @@ func consoleInBrowser(t *testing.T, driver string) {
 		// A navigation (boosted or not) may replace the page under the poll; ask again until
 		// the text shows up or 10 seconds pass.
 		expr := `(() => { const el = document.querySelector('[data-testid="` + id + `"]'); return !!el && el.textContent.includes(` + strconv.Quote(want) + `); })()`
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
-			if err == nil && ok {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("waiting for %s to say %q: %v", id, want, err)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+		webtest.WaitFor(t, ctx, fmt.Sprintf("%s to say %q", id, want), expr)
 	}
 
 	htmlLang := func() string {

@@ -65,20 +65,7 @@ func TestMenuTreesInBrowser(t *testing.T) {
 		return ok
 	}
 	box := func(code string) string { return `document.querySelector('[data-testid="menu-check-` + code + `"]')` }
-	waitFor := func(what, expr string) {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
-			if err == nil && ok {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("waiting for %s: %v", what, err)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
+	waitFor := func(what, expr string) { t.Helper(); webtest.WaitFor(t, ctx, what, expr) }
 	shot := func(name string) { takeScreenshot(t, ctx, name, true) }
 
 	must("log in",

@@ -72,3 +72,20 @@ func TextContent(t testing.TB, ctx context.Context, sel chromedp.CSS) string {
 	}
 	return strings.TrimSpace(s)
 }
+
+// WaitFor evaluates the script expr in the tab ctx until it is true, asking again after an error
+// too (a navigation may replace the page under it), and stops t, naming what, after 10 seconds.
+func WaitFor(t testing.TB, ctx context.Context, what, expr string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: %v", what, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
