@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"golang.org/x/text/cases"
@@ -379,3 +380,37 @@ const (
 	BindBound   = "bound"
 	BindUnbound = "unbound"
 )
+
+// NumberedAccount is the account LastNumberedAccount finds.
+type NumberedAccount struct {
+	Username     string
+	PasswordHash string
+	AppID        string // where its identity is bound; "" when it is not
+}
+
+// LastNumberedAccount finds the account with the greatest username of the form prefix+digits,
+// zero-padded to length (how `server demo` names the accounts it generates, so that a fill can
+// resume). found is false when there is none.
+func (s *Store) LastNumberedAccount(ctx context.Context, prefix string, length int) (last NumberedAccount, found bool, err error) {
+	lo := prefix + strings.Repeat("0", length-len(prefix))
+	hi := prefix + strings.Repeat("9", length-len(prefix))
+	var row struct {
+		Username     string
+		PasswordHash string
+		AppID        *string `gorm:"column:appid"`
+	}
+	// A range on the unique username index, so the answer is immediate at any size.
+	res := s.db.WithContext(ctx).Table("accounts AS a").
+		Select("a.username, a.password_hash, w.appid").
+		Joins("LEFT JOIN wechat_identities w ON w.account_id = a.id").
+		Where("a.username >= ? AND a.username <= ? AND LENGTH(a.username) = ?", lo, hi, length).
+		Order("a.username DESC").Limit(1).Scan(&row)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return NumberedAccount{}, false, res.Error
+	}
+	last = NumberedAccount{Username: row.Username, PasswordHash: row.PasswordHash}
+	if row.AppID != nil {
+		last.AppID = *row.AppID
+	}
+	return last, true, nil
+}

@@ -22,11 +22,11 @@ func BenchmarkPointRead(b *testing.B) {
 	store := models.NewStore(db.Gorm)
 	const accounts = 10_000
 	now := time.Now().UTC()
-	var batch []models.DemoAccount
+	var batch []models.BulkAccount
 	for i := 1; i <= accounts; i++ {
-		batch = append(batch, models.DemoAccount{Username: fmt.Sprintf("demo%07d", i), Name: "Demo", OpenID: fmt.Sprintf("demo-openid-%d", i), Nickname: "🐼"})
+		batch = append(batch, models.BulkAccount{Username: fmt.Sprintf("demo%07d", i), Name: "Demo", OpenID: fmt.Sprintf("demo-openid-%d", i), Nickname: "🐼"})
 	}
-	if err := store.InsertDemoAccounts(context.Background(), "wxbench", "hash", batch, now); err != nil {
+	if err := store.InsertAccountsInBulk(context.Background(), "wxbench", "hash", batch, now); err != nil {
 		b.Fatal(err)
 	}
 	var minID uint64

@@ -328,3 +328,26 @@ func (s *Store) MarkFirstBound(ctx context.Context, accountID uint64, now time.T
 	res := s.db.WithContext(ctx).Model(&Account{}).Where("id = ? AND first_bound_at IS NULL", accountID).Update("first_bound_at", now)
 	return res.RowsAffected == 1, res.Error
 }
+
+// EnsureMenuRole finds the menu role named name, or creates it with menuIDs, and returns its id.
+func (s *Store) EnsureMenuRole(ctx context.Context, name string, menuIDs []uint64, now time.Time) (uint64, error) {
+	var id uint64
+	err := s.Transaction(ctx, func(tx *Store) error {
+		var r MenuRole
+		err := tx.db.WithContext(ctx).Where("name = ?", name).Take(&r).Error
+		if err == nil {
+			id = r.ID
+			return nil
+		}
+		if translate(err) != ErrNotFound {
+			return err
+		}
+		r = MenuRole{Name: name, CreatedAt: now, UpdatedAt: now}
+		if err := tx.CreateMenuRole(ctx, &r); err != nil {
+			return err
+		}
+		id = r.ID
+		return tx.SetMenuRoleMenus(ctx, r.ID, menuIDs)
+	})
+	return id, err
+}

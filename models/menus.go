@@ -3,6 +3,7 @@ package models
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -125,6 +126,46 @@ func (s *Store) CreateMenu(ctx context.Context, m *Menu) error {
 	}
 	return db.Exec("INSERT INTO menu_ancestors (menu_id, ancestor_id) SELECT ?, ancestor_id FROM menu_ancestors WHERE menu_id = ? AND ancestor_id <> ?",
 		m.ID, *m.ParentID, m.ID).Error
+}
+
+// EnsureMenus creates those of menus whose code does not exist yet, parents before children
+// (a menu's ParentID is ignored; parentCode names its parent), and returns every menu of
+// codes by code.
+func (s *Store) EnsureMenus(ctx context.Context, menus []Menu, parentCode map[string]string, now time.Time) (map[string]Menu, error) {
+	byCode := make(map[string]Menu, len(menus))
+	err := s.Transaction(ctx, func(tx *Store) error {
+		codes := make([]string, len(menus))
+		for i, m := range menus {
+			codes[i] = m.Code
+		}
+		var existing []Menu
+		if err := tx.db.WithContext(ctx).Where("code IN ?", codes).Find(&existing).Error; err != nil {
+			return err
+		}
+		for _, m := range existing {
+			byCode[m.Code] = m
+		}
+		for _, m := range menus {
+			if _, ok := byCode[m.Code]; ok {
+				continue
+			}
+			m.ID, m.ParentID = 0, nil
+			if pc := parentCode[m.Code]; pc != "" {
+				p, ok := byCode[pc]
+				if !ok {
+					return fmt.Errorf("menu %s: parent %s must come before it", m.Code, pc)
+				}
+				m.ParentID = &p.ID
+			}
+			m.CreatedAt, m.UpdatedAt = now, now
+			if err := tx.CreateMenu(ctx, &m); err != nil {
+				return fmt.Errorf("creating menu %s: %w", m.Code, err)
+			}
+			byCode[m.Code] = m
+		}
+		return tx.RebuildMenuAncestors(ctx)
+	})
+	return byCode, err
 }
 
 // MenusCounter names the change counter that every write to menus or to who has which menu

@@ -118,7 +118,7 @@ func demo(ctx context.Context, cfg config, args []string, stdout, stderr io.Writ
 
 	first := 1
 	var hash []byte
-	last, found, err := store.LastDemoAccount(ctx, demoUsernamePrefix, demoUsernameLen)
+	last, found, err := store.LastNumberedAccount(ctx, demoUsernamePrefix, demoUsernameLen)
 	if err != nil {
 		return fmt.Errorf("demo: looking for earlier demo accounts: %w", err)
 	}
@@ -164,14 +164,14 @@ func demo(ctx context.Context, cfg config, args []string, stdout, stderr io.Writ
 	}
 
 	bar := newProgressBar(stderr, "demo accounts", *n-first+1)
-	batch := make([]models.DemoAccount, 0, demoBatchSize)
+	batch := make([]models.BulkAccount, 0, demoBatchSize)
 	for i := first; i <= *n; i++ {
 		codes := demoMenuCodes(i)
 		ids := make([]uint64, len(codes))
 		for j, c := range codes {
 			ids[j] = menuByCode[c].ID
 		}
-		d := models.DemoAccount{
+		d := models.BulkAccount{
 			Username: demoUsername(i), Name: fmt.Sprintf("Demo user %d", i),
 			OpenID: openid(i), Nickname: demoNickname(i), MenuIDs: ids,
 		}
@@ -180,7 +180,7 @@ func demo(ctx context.Context, cfg config, args []string, stdout, stderr io.Writ
 		}
 		batch = append(batch, d)
 		if len(batch) == demoBatchSize || i == *n {
-			if err := store.InsertDemoAccounts(ctx, appid, string(hash), batch, now); err != nil {
+			if err := store.InsertAccountsInBulk(ctx, appid, string(hash), batch, now); err != nil {
 				bar.stop()
 				return fmt.Errorf("demo: after %s: %w (run the same command again to resume)", demoUsername(i-len(batch)), err)
 			}

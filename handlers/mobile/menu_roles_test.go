@@ -335,11 +335,11 @@ func TestBulkMenusOverAFilter(t *testing.T) {
 		}
 		const n = 10_000
 		hash, _ := bcrypt.GenerateFromPassword([]byte("shop-password"), bcrypt.MinCost)
-		demo := make([]models.DemoAccount, n)
+		demo := make([]models.BulkAccount, n)
 		for i := range demo {
-			demo[i] = models.DemoAccount{Username: fmt.Sprintf("shop%05d", i), Name: "Shop", OpenID: fmt.Sprintf("oShop%05d", i), Nickname: "shop"}
+			demo[i] = models.BulkAccount{Username: fmt.Sprintf("shop%05d", i), Name: "Shop", OpenID: fmt.Sprintf("oShop%05d", i), Nickname: "shop"}
 		}
-		if err := app.Store.InsertDemoAccounts(ctx, app.Accounts.AppID(), string(hash), demo, time.Now().UTC()); err != nil {
+		if err := app.Store.InsertAccountsInBulk(ctx, app.Accounts.AppID(), string(hash), demo, time.Now().UTC()); err != nil {
 			t.Fatal(err)
 		}
 		app.CreateAccount(t, "outsider", "outsider-password", "user")

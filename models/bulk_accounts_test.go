@@ -3,7 +3,6 @@ package models_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -11,14 +10,17 @@ import (
 	"wxbind/models/modelstest"
 )
 
-func TestDemoQueries(t *testing.T) {
+// TestInsertAccountsInBulk: a fill of more rows than one statement takes lands whole, bound and
+// with its menus; LastNumberedAccount finds where it stopped; EnsureMenus reuses what exists; a
+// batch with a taken username leaves nothing behind.
+func TestInsertAccountsInBulk(t *testing.T) {
 	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
 		db := modelstest.Open(t, driver)
 		store := models.NewStore(db.Gorm)
 		ctx := context.Background()
 		now := time.Now().UTC().Truncate(time.Millisecond)
 
-		if _, found, err := store.LastDemoAccount(ctx, "demo", 11); err != nil || found {
+		if _, found, err := store.LastNumberedAccount(ctx, "demo", 11); err != nil || found {
 			t.Fatalf("empty database: found=%v err=%v", found, err)
 		}
 		menus := []models.Menu{{Code: "d.root", Name: "Root", Visible: true}, {Code: "d.child", Name: "Child 🌱", Visible: true}}
@@ -35,23 +37,23 @@ func TestDemoQueries(t *testing.T) {
 		}
 
 		// 2,500 accounts: more rows than one statement takes, and menus split across statements.
-		var batch []models.DemoAccount
+		var batch []models.BulkAccount
 		for i := 1; i <= 2500; i++ {
-			batch = append(batch, models.DemoAccount{
+			batch = append(batch, models.BulkAccount{
 				Username: fmt.Sprintf("demo%07d", i), Name: "Demo", OpenID: fmt.Sprintf("demo-openid-%d", i),
 				Nickname: "小明 🐼", MenuIDs: []uint64{byCode["d.root"].ID, byCode["d.child"].ID},
 			})
 		}
-		if err := store.InsertDemoAccounts(ctx, "wxdemo", "hash-of-password", batch, now); err != nil {
+		if err := store.InsertAccountsInBulk(ctx, "wxdemo", "hash-of-password", batch, now); err != nil {
 			t.Fatal(err)
 		}
 		// An account outside the demo pattern does not count as the last one.
 		if err := store.CreateAccount(ctx, &models.Account{Username: "demo9999999x", PasswordHash: "h", Role: "user", Status: "active", CreatedAt: now, UpdatedAt: now}); err != nil {
 			t.Fatal(err)
 		}
-		last, found, err := store.LastDemoAccount(ctx, "demo", 11)
+		last, found, err := store.LastNumberedAccount(ctx, "demo", 11)
 		if err != nil || !found || last.Username != "demo0002500" || last.AppID != "wxdemo" || last.PasswordHash != "hash-of-password" {
-			t.Fatalf("last demo account: %+v found=%v err=%v", last, found, err)
+			t.Fatalf("last numbered account: %+v found=%v err=%v", last, found, err)
 		}
 		ident, err := store.IdentityByOpenID(ctx, "wxdemo", "demo-openid-1234")
 		if err != nil || ident.AccountID == nil || ident.Nickname != "小明 🐼" {
@@ -66,47 +68,12 @@ func TestDemoQueries(t *testing.T) {
 		}
 
 		// A batch whose username exists is refused whole: nothing of it stays.
-		dup := []models.DemoAccount{{Username: "demo0002501", OpenID: "demo-openid-2501"}, {Username: "demo0000001", OpenID: "demo-openid-x"}}
-		if err := store.InsertDemoAccounts(ctx, "wxdemo", "h", dup, now); err == nil {
+		dup := []models.BulkAccount{{Username: "demo0002501", OpenID: "demo-openid-2501"}, {Username: "demo0000001", OpenID: "demo-openid-x"}}
+		if err := store.InsertAccountsInBulk(ctx, "wxdemo", "h", dup, now); err == nil {
 			t.Fatal("a duplicate username must fail the batch")
 		}
 		if _, err := store.AccountByUsername(ctx, "demo0002501"); err != models.ErrNotFound {
 			t.Fatalf("the failed batch left demo0002501 behind: %v", err)
 		}
 	})
-}
-
-// TestArgumentsSurviveInterpolation guards the client-side interpolation Open turns on for
-// MySQL: quotes, backslashes, NUL, emoji and binary bytes come back exactly as stored.
-func TestArgumentsSurviveInterpolation(t *testing.T) {
-	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
-		db := modelstest.Open(t, driver)
-		store := models.NewStore(db.Gorm)
-		ctx := context.Background()
-		now := time.Now().UTC().Truncate(time.Millisecond)
-		tricky := `a'b"c\d` + "\x00e\n\r\x1a 🐼 %_ ' OR '1'='1"
-		a := models.Account{Username: "tricky", Name: tricky, PasswordHash: `\'; DROP TABLE accounts; --`, Role: "user", Status: "active", CreatedAt: now, UpdatedAt: now}
-		if err := store.CreateAccount(ctx, &a); err != nil {
-			t.Fatal(err)
-		}
-		got, err := store.AccountByUsername(ctx, "tricky")
-		if err != nil || got.Name != tricky || got.PasswordHash != a.PasswordHash || !got.CreatedAt.Equal(now) {
-			t.Fatalf("round trip: %q %q %v (%v)", got.Name, got.PasswordHash, got.CreatedAt, err)
-		}
-		var n int64
-		if err := db.Gorm.Model(&models.Account{}).Where("name = ?", tricky).Count(&n).Error; err != nil || n != 1 {
-			t.Fatalf("looking up by the tricky value: %d %v", n, err)
-		}
-	})
-}
-
-func TestMySQLDSNInterpolatesUnlessTold(t *testing.T) {
-	dsn, err := models.MySQLDSN("u:p@tcp(db:3306)/wxbind")
-	if err != nil || !strings.Contains(dsn, "interpolateParams=true") {
-		t.Fatalf("default DSN %q (%v) must interpolate", dsn, err)
-	}
-	dsn, err = models.MySQLDSN("u:p@tcp(db:3306)/wxbind?interpolateParams=false")
-	if err != nil || strings.Contains(dsn, "interpolateParams=true") {
-		t.Fatalf("a DSN that turns interpolation off must keep it off: %q (%v)", dsn, err)
-	}
 }
