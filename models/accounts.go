@@ -119,20 +119,15 @@ func (s *Store) accountsMatching(ctx context.Context, f AccountFilter, sort stri
 	if f.Query != "" {
 		// One indexed prefix lookup per column, unioned into a derived table that is read once,
 		// instead of an OR (or an IN that MariaDB re-runs per row) that scans every account.
-		var args []any
-		arg := func(v any) string { args = append(args, v); return "?" }
-		match := func(col string) string {
-			cond, a := s.prefixMatch(col, f.Query)
-			args = append(args, a...)
-			return cond
-		}
-		// Go evaluates the calls left to right, so args follow the placeholders' order.
+		search := s.prefixSearch(f.Query)
+		arg, match := search.arg, search.match
+		// Go evaluates the calls left to right, so search.args follow the placeholders' order.
 		sql := "SELECT id FROM accounts WHERE " + match("username") +
 			" UNION SELECT id FROM accounts WHERE " + match("name") +
 			" UNION SELECT account_id FROM wechat_identities WHERE appid = " + arg(f.AppID) + " AND " + match("nickname") + " AND account_id IS NOT NULL" +
 			" UNION SELECT account_id FROM wechat_identities WHERE appid = " + arg(f.AppID) + " AND " + match("openid") + " AND account_id IS NOT NULL" +
 			" UNION SELECT account_id FROM wechat_identities WHERE " + match("unionid") + " AND appid = " + arg(f.AppID) + " AND account_id IS NOT NULL"
-		drive = s.db.Raw(sql, args...)
+		drive = s.db.Raw(sql, search.args...)
 	} else if roleDrives && f.roleBy == roleByFewMembers {
 		// The LIMIT (never reached: there are fewer members) keeps the derived table whole, read
 		// once from the role's index, rather than merged into a join that the planner may turn

@@ -28,20 +28,15 @@ type IdentityFilter struct {
 func (s *Store) identitiesMatching(ctx context.Context, f IdentityFilter) *gorm.DB {
 	q := s.db.WithContext(ctx)
 	if f.Query != "" {
-		var args []any
-		arg := func(v any) string { args = append(args, v); return "?" }
-		match := func(col string) string {
-			cond, a := s.prefixMatch(col, f.Query)
-			args = append(args, a...)
-			return cond
-		}
-		// Go evaluates the calls left to right, so args follow the placeholders' order.
+		search := s.prefixSearch(f.Query)
+		arg, match := search.arg, search.match
+		// Go evaluates the calls left to right, so search.args follow the placeholders' order.
 		sql := "SELECT id FROM wechat_identities WHERE appid = " + arg(f.AppID) + " AND " + match("nickname") +
 			" UNION SELECT id FROM wechat_identities WHERE appid = " + arg(f.AppID) + " AND " + match("openid") +
 			" UNION SELECT id FROM wechat_identities WHERE " + match("unionid") + " AND appid = " + arg(f.AppID) +
 			" UNION SELECT wi.id FROM accounts ac JOIN wechat_identities wi ON wi.account_id = ac.id WHERE wi.appid = " + arg(f.AppID) + " AND " + match("ac.username") +
 			" UNION SELECT wi.id FROM accounts ac JOIN wechat_identities wi ON wi.account_id = ac.id WHERE wi.appid = " + arg(f.AppID) + " AND " + match("ac.name")
-		matches := s.db.Raw(sql, args...)
+		matches := s.db.Raw(sql, search.args...)
 		q = q.Table("(?) AS m", matches).Joins("JOIN wechat_identities w ON w.id = m.id")
 	} else {
 		q = q.Table("wechat_identities AS w")

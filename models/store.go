@@ -130,6 +130,31 @@ func (s *Store) prefixMatch(col, q string) (string, []any) {
 	return col + " LIKE ? ESCAPE '!'", []any{likePrefix(q)}
 }
 
+// prefixSearch collects, in order, the arguments of a statement that looks for q as a prefix of
+// several columns: arg and match each return the text to write in the statement and add its
+// arguments. Go evaluates a concatenation's calls left to right, so the arguments follow the
+// placeholders' order.
+type prefixSearch struct {
+	s    *Store
+	q    string
+	args []any
+}
+
+func (s *Store) prefixSearch(q string) *prefixSearch { return &prefixSearch{s: s, q: q} }
+
+// arg is a placeholder for v.
+func (p *prefixSearch) arg(v any) string {
+	p.args = append(p.args, v)
+	return "?"
+}
+
+// match is the condition that col starts with the searched text.
+func (p *prefixSearch) match(col string) string {
+	cond, args := p.s.prefixMatch(col, p.q)
+	p.args = append(p.args, args...)
+	return cond
+}
+
 // Lists page by keyset (the last id seen), never by OFFSET or a COUNT of the whole table, so a
 // page costs the same at a million rows as at a hundred. limit caps a page's size.
 func limit(n int) int {
