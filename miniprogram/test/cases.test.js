@@ -7,7 +7,7 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { launch, server, uniqueName } = require('./miniapp');
-const { consoleUnbind } = require('./fixtures');
+const { consoleUnbind, otherDevice } = require('./fixtures');
 
 // bindOn binds the phone on its login page to username and waits for the home page.
 async function bindOn(phone, username) {
@@ -16,20 +16,6 @@ async function bindOn(phone, username) {
   await login.type('#password', server().password);
   await login.tap('#bind');
   return phone.waitForPage('pages/index/index', (p) => p.has('#user'), 'logged in as ' + username);
-}
-
-// otherDevice binds WeChat user wechatName to username straight through the API, as the
-// same WeChat user on PC WeChat would.
-async function otherDevice(wechatName, username) {
-  const { url, password } = server();
-  const check = await (await fetch(url + '/mobileApi/user/checkBind?code=' + encodeURIComponent('sandbox:' + wechatName))).json();
-  assert.equal(check.code, 301);
-  const res = await fetch(url + '/mobileApi/user/bind', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ bindTicket: check.bindTicket, openId: check.openId, username, password }),
-  });
-  assert.equal((await res.json()).code, 1, 'the other device binds');
 }
 
 test('checkBind code 0 at launch: the home page shows the server\'s message and Try again works', async (t) => {

@@ -1,7 +1,8 @@
-// What the tests need besides the app: a real PNG for chooseAvatar, and the admin console
-// as a person would use it (log in, unbind an account).
+// What the tests need besides the app: a real PNG for chooseAvatar, the admin console as a
+// person would use it (log in, unbind an account), and a second device of the same WeChat user.
 'use strict';
 
+const assert = require('node:assert/strict');
 const zlib = require('node:zlib');
 const { server } = require('./miniapp');
 
@@ -69,4 +70,18 @@ async function consoleUnbind(username) {
   if (res.status !== 303 && res.status !== 302) throw new Error('console unbind: HTTP ' + res.status + ' ' + (await res.text()).slice(0, 300));
 }
 
-module.exports = { png, consoleUnbind };
+// otherDevice binds WeChat user wechatName to username straight through the API, as the
+// same WeChat user on PC WeChat would.
+async function otherDevice(wechatName, username) {
+  const { url, password } = server();
+  const check = await (await fetch(url + '/mobileApi/user/checkBind?code=' + encodeURIComponent('sandbox:' + wechatName))).json();
+  assert.equal(check.code, 301);
+  const res = await fetch(url + '/mobileApi/user/bind', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ bindTicket: check.bindTicket, openId: check.openId, username, password }),
+  });
+  assert.equal((await res.json()).code, 1, 'the other device binds');
+}
+
+module.exports = { png, consoleUnbind, otherDevice };

@@ -86,10 +86,13 @@ function parseUrl(url) {
 }
 
 // launch starts the mini-program as a phone would, held by WeChat user wechatName: App()
-// once, onLaunch, then the first app.json page. Pass the storage of an earlier launch to
-// relaunch the same phone. loginCode, when given, is what wx.login answers; settings
-// override config.js.
-function launch({ wechatName, storage, baseUrl, loginCode = null, settings = {} }) {
+// once, onLaunch({path, query}), then that page with the query as onLoad's options. The page
+// is the first app.json page unless given: WeChat opens a scanned mini-program code on the
+// code's page, e.g. page 'pages/scan-login/scan-login', query {scene}. Pass the storage of
+// an earlier launch to relaunch the same phone. loginCode, when given, is what wx.login
+// answers; settings override config.js.
+function launch({ wechatName, storage, baseUrl, loginCode = null, settings = {}, page = APP.pages[0], query = {} }) {
+  if (!APP.pages.includes(page)) throw new Error(`launch: ${page} is not an app.json page`);
   forgetModules();
   const shim = createWx({ wechatName, storage });
   shim.control.loginCode = loginCode;
@@ -181,8 +184,8 @@ function launch({ wechatName, storage, baseUrl, loginCode = null, settings = {} 
   Object.assign(require(path.join(ROOT, 'config')), { baseUrl: baseUrl || server().url }, settings);
   require(path.join(ROOT, 'app.js'));
   if (!app) throw new Error('app.js did not call App()');
-  guard(app.onLaunch && app.onLaunch({ path: APP.pages[0], query: {} }));
-  open(APP.pages[0], {});
+  guard(app.onLaunch && app.onLaunch({ path: page, query: Object.assign({}, query) }));
+  open(page, Object.assign({}, query));
 
   const phone = Object.assign(shim, {
     app,

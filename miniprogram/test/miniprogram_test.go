@@ -31,10 +31,11 @@ import (
 )
 
 // accounts are the ones the Node tests bind; each test file uses its own.
-var accounts = []string{"alice", "bob", "carol", "dave", "erin", "frank", "stella", "ursula"}
+var accounts = []string{"alice", "bob", "carol", "dave", "erin", "frank", "stella", "sofia", "sven", "ursula"}
 
-// roles are the accounts that are not plain users: stella scans to log in to the console.
-var roles = map[string]string{"stella": "staff"}
+// roles are the accounts that are not plain users: stella scans to log in to the console;
+// sofia and sven scan from phones not bound yet and bind on the way.
+var roles = map[string]string{"stella": "staff", "sofia": "staff", "sven": "staff"}
 
 // menus are seeded for alice, as an admin would assign them in the console.
 var menus = []string{"orders", "stock"}

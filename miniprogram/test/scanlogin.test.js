@@ -1,11 +1,13 @@
 // Scan to log in to the console, on the rendered scan-login page: a browser opens a login
 // request on the console's scan tab; the phone, opened on the page with the request's scene,
-// asks "在 Chrome · Windows 登录管理后台？", and its answer is what the browser gets.
+// asks "在 Chrome · Windows 登录管理后台？", and its answer is what the browser gets. A phone
+// not bound yet, launched by the scan, binds on the login page and comes back to the question.
 'use strict';
 
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { launch, server, uniqueName } = require('./miniapp');
+const { otherDevice } = require('./fixtures');
 
 const CHROME_ON_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
@@ -75,6 +77,69 @@ test('scan and confirm: the phone asks about Chrome · Windows, the browser is l
   assert.equal(done.status, 303, 'the browser completes the login');
   assert.equal(done.headers.get('location'), '/admin/');
   assert.ok(done.headers.getSetCookie().some((c) => c.startsWith('wxbind_console=')), 'with a console session');
+});
+
+// scannedColdStart launches the app as WeChat does for a scanned mini-program code: on the
+// scan-login page, the scene URI-encoded in its query, on a phone whose WeChat user is not
+// bound. checkBind answers 301 and the login page opens, told to come back.
+async function scannedColdStart(tab, wechatName) {
+  const phone = launch({ wechatName, page: 'pages/scan-login/scan-login', query: { scene: encodeURIComponent(tab.scene) } });
+  const login = await phone.waitForPage('pages/login/login', (p) => p.data.openId, 'after the 301');
+  const back = '/pages/scan-login/scan-login?scene=' + tab.scene;
+  assert.deepEqual(phone.seen.navigations.map((n) => n.how + ' ' + n.url), ['reLaunch /pages/login/login?redirect=' + encodeURIComponent(back)]);
+  assert.equal(phone.stack.length, 1, 'reLaunch left only the login page');
+  assert.match(await (await browserPoll(tab)).text(), /data-state="waiting"/, 'an unbound phone claimed nothing');
+  return { phone, login, back };
+}
+
+test('cold start on a phone not bound yet: login page, bind, back on scan-login with the scene, confirm', async (t) => {
+  const tab = await consoleScanTab();
+  const { phone, login, back } = await scannedColdStart(tab, uniqueName('sofia-phone'));
+  t.after(() => phone.close());
+  await login.type('#username', 'sofia');
+  await login.type('#password', server().password);
+  await login.tap('#bind');
+
+  const page = await phone.waitForPage('pages/scan-login/scan-login', (p) => p.has('#question'), 'asking after the bind');
+  assert.deepEqual(phone.seen.navigations.map((n) => n.url).slice(1), [back], 'straight back, not home first');
+  assert.equal(page.data.scene, tab.scene);
+  assert.equal(page.data.question, '在 Chrome · Windows 登录管理后台？');
+  assert.ok(login.unloaded && phone.stack.length === 1, 'reLaunch left only the scan-login page');
+  assert.match(await (await browserPoll(tab)).text(), /data-state="scanned"/, 'the browser sees the scan');
+
+  await page.tap('#confirm');
+  await phone.waitForPage('pages/scan-login/scan-login', (p) => p.has('#confirmed'), 'confirmed');
+  const done = await browserPoll(tab);
+  assert.equal(done.status, 303, 'the browser completes the login');
+  assert.equal(done.headers.get('location'), '/admin/');
+  assert.ok(done.headers.getSetCookie().some((c) => c.startsWith('wxbind_console=')), 'with a console session');
+});
+
+test('cold start, bound meanwhile on another device: the bind\'s checkBind answers 1, back on scan-login', async (t) => {
+  const tab = await consoleScanTab();
+  const wechatName = uniqueName('sven-phone');
+  const { phone, login, back } = await scannedColdStart(tab, wechatName);
+  t.after(() => phone.close());
+  await otherDevice(wechatName, 'sven');
+  await login.type('#username', 'sven');
+  await login.type('#password', server().password);
+  await login.tap('#bind'); // 409 wechat_already_bound, then checkBind logs in
+
+  const page = await phone.waitForPage('pages/scan-login/scan-login', (p) => p.has('#question'), 'asking');
+  assert.equal(phone.seen.navigations.at(-1).url, back);
+  await page.tap('#cancel');
+  await phone.waitForPage('pages/scan-login/scan-login', (p) => p.has('#cancelled'), 'cancelled');
+  assert.match(await (await browserPoll(tab)).text(), /data-state="cancelled"/);
+});
+
+test('the login page\'s redirect is kept to the app\'s own pages', () => {
+  const { afterBind } = require('../utils/auth');
+  const scan = '/pages/scan-login/scan-login?scene=K7Q2';
+  assert.equal(afterBind(encodeURIComponent(scan)), scan);
+  assert.equal(afterBind(scan), scan, 'already decoded');
+  for (const bad of [undefined, '', 'https://example.com/', '/pages/login/login', '/pages/login/login?redirect=x', 'pages/index/index', '/pages/../x/y', '/pages/a/b?x=<script>', '%E0%A4%A']) {
+    assert.equal(afterBind(bad), '/pages/index/index', String(bad));
+  }
 });
 
 test('cancel: the browser is told, and the request cannot be confirmed after', async (t) => {

@@ -1,12 +1,42 @@
 // The login flow, following checkBind's contract exactly:
 //   code 1   → bound: store the token, userInfo and menuList;
-//   code 301 → not bound: keep openId + bindTicket and open the login page to bind;
+//   code 301 → not bound: keep openId + bindTicket and open the login page to bind, which
+//              brings the user back to the page they were on (a scanned code's scan-login);
 //   code 0   → failure: toast msg.
 const config = require('../config');
 const { send, ApiError, toast } = require('./request');
 const session = require('./session');
 
 const LOGIN_PAGE = '/pages/login/login';
+const HOME_PAGE = '/pages/index/index';
+
+// loginPage is the login page, told where to go once bound: the page on screen when checkBind
+// answered 301. On a cold start that is the page WeChat opened, e.g. pages/scan-login with
+// the scene of the code the user scanned, which is then not lost to the bind.
+function loginPage() {
+  const pages = getCurrentPages();
+  const here = pages[pages.length - 1];
+  if (!here || '/' + here.route === HOME_PAGE || '/' + here.route === LOGIN_PAGE) {
+    return LOGIN_PAGE;
+  }
+  const query = Object.entries(here.options || {}).map(([k, v]) => k + '=' + v).join('&');
+  const back = '/' + here.route + (query ? '?' + query : '');
+  return LOGIN_PAGE + '?redirect=' + encodeURIComponent(back);
+}
+
+// afterBind is where the login page sends a user who is now bound: its redirect option when
+// that is one of the app's own pages (a path under /pages/, the login page excepted), else
+// home. WeChat hands query values over as they were written, so it arrives URI-encoded.
+function afterBind(redirect) {
+  let url = '';
+  try {
+    url = decodeURIComponent(redirect || '');
+  } catch (e) {
+    return HOME_PAGE;
+  }
+  const ownPage = /^\/pages\/[\w-]+\/[\w-]+(\?[\w%=&.-]*)?$/.test(url);
+  return ownPage && url.split('?')[0] !== LOGIN_PAGE ? url : HOME_PAGE;
+}
 
 function wxLogin() {
   return new Promise((resolve, reject) => {
@@ -49,7 +79,7 @@ async function checkBind() {
 async function loginOnce() {
   const result = await checkBind();
   if (!result.bound) {
-    wx.reLaunch({ url: LOGIN_PAGE });
+    wx.reLaunch({ url: loginPage() });
   }
   return result;
 }
@@ -126,4 +156,4 @@ async function bind(username, password, profile) {
   throw err;
 }
 
-module.exports = { login, state, relogin, checkBind, bind, LOGIN_PAGE };
+module.exports = { login, state, relogin, checkBind, bind, afterBind, LOGIN_PAGE, HOME_PAGE };

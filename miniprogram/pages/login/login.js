@@ -1,5 +1,7 @@
 // The login page: checkBind answered 301, so this WeChat user binds to a platform account
-// with its username and password (the bindTicket from checkBind travels along).
+// with its username and password (the bindTicket from checkBind travels along). Once bound,
+// the user goes where options.redirect says — the page they were on, e.g. the scan-login page
+// of the code they scanned — if that is one of the app's own pages, else home.
 const auth = require('../../utils/auth');
 const session = require('../../utils/session');
 const { toast } = require('../../utils/request');
@@ -12,9 +14,18 @@ Page({
     submitting: false,
   },
 
-  onLoad() {
+  redirect: '', // where to go once bound: auth.afterBind(options.redirect)
+
+  onLoad(options) {
+    this.redirect = auth.afterBind(options && options.redirect);
     const pending = session.pending();
     this.setData({ openId: pending ? pending.openId : '' });
+  },
+
+  // loggedIn leaves the login page for the redirect; a page missing from app.json fails
+  // wx.reLaunch, and home it is.
+  loggedIn() {
+    wx.reLaunch({ url: this.redirect, fail: () => wx.reLaunch({ url: auth.HOME_PAGE }) });
   },
 
   onUsernameInput(e) {
@@ -39,7 +50,7 @@ Page({
     try {
       await auth.bind(username, password);
       this.setData({ password: '' });
-      wx.reLaunch({ url: '/pages/index/index' });
+      this.loggedIn(); // bound now, or found bound meanwhile by bind's checkBind
     } catch (err) {
       // A wrong password keeps the ticket: the user corrects it and taps again.
       toast(err);
@@ -48,7 +59,7 @@ Page({
         this.setData({ openId: pending.openId });
       } else if (session.token()) {
         // The fresh checkBind after a spent ticket found the user bound after all.
-        wx.reLaunch({ url: '/pages/index/index' });
+        this.loggedIn();
       }
     } finally {
       this.setData({ submitting: false });

@@ -1,7 +1,8 @@
 // Scan to log in to the admin console: WeChat opens this page from the code a browser shows,
 // with the login request's id in options.scene. The page claims the request for this phone,
 // asks "log in on Chrome · Windows?", and confirms or cancels it; the browser then logs in
-// (or says it was cancelled) by itself. The request lives two minutes.
+// (or says it was cancelled) by itself. The request lives two minutes. A phone not bound yet
+// binds first: the login page brings it back here with the same scene.
 const { request, toast } = require('../../utils/request');
 
 Page({
@@ -26,8 +27,13 @@ Page({
     }
     this.setData({ scene });
     const login = await getApp().whenLoggedIn();
+    if (login.error) {
+      this.setData({ state: 'failed', failed: login.error.msg });
+      return;
+    }
     if (!login.bound) {
-      this.setData({ state: 'failed', failed: (login.error && login.error.msg) || 'Bind your account first, then scan again' });
+      // login() opened the login page (a cold start on a phone not bound yet); once bound it
+      // brings the user back here, scene and all, and this page asks again.
       return;
     }
     try {
