@@ -412,31 +412,35 @@ func TestScanLoginPolicy(t *testing.T) {
 }
 
 // TestScanLoginRateLimits: the phone's calls are limited per address and, across addresses,
-// per account; the scan tab is limited per address.
+// per account; the scan tab is limited per address. The limiters count in memory (or Redis),
+// not in the database, but the calls they count use it (the token that names the account, the
+// scene looked up, the request each scan tab stores), and it costs little: both databases.
 func TestScanLoginRateLimits(t *testing.T) {
 	limits := web.RateLimits{ScanLogin: web.Rate{PerSecond: 0.001, Burst: 3}, ScanLoginStart: web.Rate{PerSecond: 0.001, Burst: 4}}
-	app := webtest.Start(t, webtest.Options{RateLimits: &limits, TrustedProxies: []string{"127.0.0.1"}})
-	app.CreateAccount(t, "stella", "correct-horse", account.RoleStaff)
-	app.CreateAccount(t, "sam", "correct-horse", account.RoleStaff)
-	stella := bindPhone(t, app, false, "stella-phone", "stella", "correct-horse")
-	sam := bindPhone(t, app, false, "sam-phone", "sam", "correct-horse")
-	// Per account: stella from three addresses still has three calls in all.
-	for i, ip := range []string{"198.51.100.1", "198.51.100.2", "198.51.100.3"} {
-		if r := stella.call("scan", "NOSUCHSCENE2345", "X-Forwarded-For", ip); r.Status != 404 {
-			t.Fatalf("call %d: %d %s", i, r.Status, r.Raw)
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		app := webtest.Start(t, webtest.Options{Driver: driver, RateLimits: &limits, TrustedProxies: []string{"127.0.0.1"}})
+		app.CreateAccount(t, "stella", "correct-horse", account.RoleStaff)
+		app.CreateAccount(t, "sam", "correct-horse", account.RoleStaff)
+		stella := bindPhone(t, app, false, "stella-phone", "stella", "correct-horse")
+		sam := bindPhone(t, app, false, "sam-phone", "sam", "correct-horse")
+		// Per account: stella from three addresses still has three calls in all.
+		for i, ip := range []string{"198.51.100.1", "198.51.100.2", "198.51.100.3"} {
+			if r := stella.call("scan", "NOSUCHSCENE2345", "X-Forwarded-For", ip); r.Status != 404 {
+				t.Fatalf("call %d: %d %s", i, r.Status, r.Raw)
+			}
 		}
-	}
-	mustReason(t, "fourth call from a fourth address", stella.call("scan", "NOSUCHSCENE2345", "X-Forwarded-For", "198.51.100.4"), 429, "rate_limited")
-	// Per address: sam at an address stella used up is refused before his own budget is spent.
-	for _, ip := range []string{"198.51.100.5", "198.51.100.5", "198.51.100.5"} {
-		sam.call("scan", "NOSUCHSCENE2345", "X-Forwarded-For", ip)
-	}
-	r := app.Do(t, http.MethodPost, "/mobileApi/consoleLogin/scan", map[string]any{"scene": "X"}, "X-Forwarded-For", "198.51.100.5")
-	mustReason(t, "an address past its budget, even without a token", r, 429, "rate_limited")
-	// The scan tab: four requests per address, then 429.
-	b := newBrowser(t, app)
-	for range 4 {
-		b.openScanTab("")
-	}
-	mustStatus(t, "fifth scan tab", b.get("/admin/login/scan"), http.StatusTooManyRequests)
+		mustReason(t, "fourth call from a fourth address", stella.call("scan", "NOSUCHSCENE2345", "X-Forwarded-For", "198.51.100.4"), 429, "rate_limited")
+		// Per address: sam at an address stella used up is refused before his own budget is spent.
+		for _, ip := range []string{"198.51.100.5", "198.51.100.5", "198.51.100.5"} {
+			sam.call("scan", "NOSUCHSCENE2345", "X-Forwarded-For", ip)
+		}
+		r := app.Do(t, http.MethodPost, "/mobileApi/consoleLogin/scan", map[string]any{"scene": "X"}, "X-Forwarded-For", "198.51.100.5")
+		mustReason(t, "an address past its budget, even without a token", r, 429, "rate_limited")
+		// The scan tab: four requests per address, then 429.
+		b := newBrowser(t, app)
+		for range 4 {
+			b.openScanTab("")
+		}
+		mustStatus(t, "fifth scan tab", b.get("/admin/login/scan"), http.StatusTooManyRequests)
+	})
 }
