@@ -241,7 +241,7 @@ func (s *Service) auditPage(ctx context.Context, f models.AuditFilter, p ListPag
 	out := AuditList{Rows: auditEntriesOf(es)}
 	var first, last models.Key
 	if len(es) > 0 {
-		first, last = models.Key{ID: es[0].ID}, models.Key{ID: es[len(es)-1].ID}
+		first, last = models.AuditKey(es[0]), models.AuditKey(es[len(es)-1])
 	}
 	out.Cursors = cursors(page, len(es), first, last, more)
 	return out, nil

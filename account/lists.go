@@ -385,7 +385,7 @@ func (s *Service) ListIdentities(ctx context.Context, f IdentityFilter, p ListPa
 	}
 	var first, last models.Key
 	if len(rows) > 0 {
-		first, last = models.Key{ID: rows[0].ID}, models.Key{ID: rows[len(rows)-1].ID}
+		first, last = models.IdentityKey(rows[0]), models.IdentityKey(rows[len(rows)-1])
 	}
 	out.Cursors = cursors(page, len(rows), first, last, more)
 	return out, nil

@@ -52,7 +52,7 @@ func (s *Store) AccountsMatching(ctx context.Context, f AccountFilter, max int) 
 	if err != nil {
 		return nil, err
 	}
-	err = s.accountsMatching(ctx, f, "", false).Select("a.id, a.username").Order("a.id DESC").Limit(max + 1).Scan(&refs).Error
+	err = s.accountsMatching(ctx, f, "", false, plannerChoice).Select("a.id, a.username").Order("a.id DESC").Limit(max + 1).Scan(&refs).Error
 	return refs, err
 }
 
@@ -107,11 +107,15 @@ func (s *Store) withMenuRolePlan(ctx context.Context, f AccountFilter) (AccountF
 
 // accountsMatching is the accounts of f as "a", with their binding in f.AppID as "w" when
 // withIdentity is set or a condition needs it (a count of a filter on accounts alone joins
-// nothing).
-func (s *Store) accountsMatching(ctx context.Context, f AccountFilter, sort string, withIdentity bool) *gorm.DB {
+// nothing); the table the rows are read from is reached as a says.
+func (s *Store) accountsMatching(ctx context.Context, f AccountFilter, sort string, withIdentity bool, a access) *gorm.DB {
 	q := s.db.WithContext(ctx)
-	byLogin := sort == SortLastLogin || !f.LoginFrom.IsZero() || !f.LoginTo.IsZero()
-	join := withIdentity || byLogin || f.Bind == BindUnbound
+	byLogin := sort == SortLastLogin || f.loginRange()
+	// "Unbound" is the LEFT JOIN's missing row, which MariaDB reads as an anti-join ("Not
+	// exists"); SQLite builds a Bloom filter of every identity first for it (70 ms at a million),
+	// so its count, which needs no identity columns, asks NOT EXISTS instead.
+	sqlite := s.db.Dialector.Name() == DriverSQLite
+	join := withIdentity || byLogin || (f.Bind == BindUnbound && !sqlite)
 	// A derived table of account ids that the query starts from: the search's matches, or the
 	// menu role's members (see roleRead).
 	var drive *gorm.DB
@@ -143,9 +147,15 @@ func (s *Store) accountsMatching(ctx context.Context, f AccountFilter, sort stri
 		}
 	} else if byLogin {
 		// Only bound accounts have a last login: read them from the identities' login index.
-		q = q.Table("wechat_identities AS w").Joins("JOIN accounts a ON a.id = w.account_id").Where("w.appid = ?", f.AppID)
+		from := s.table("wechat_identities", "w", a)
+		if sort == SortLastLogin && f.loginRange() && a == plannerChoice && s.db.Dialector.Name() == DriverMySQL {
+			// MariaDB reads the login index from the end by appid alone and skips row by row
+			// to the range (300 ms for a day of a million) unless told to read the range.
+			from = "wechat_identities AS w FORCE INDEX (idx_wechat_identities_login)"
+		}
+		q = q.Table(from).Joins("JOIN accounts a ON a.id = w.account_id").Where("w.appid = ?", f.AppID)
 	} else {
-		q = q.Table("accounts AS a")
+		q = q.Table(s.table("accounts", "a", a))
 		if join {
 			q = q.Joins("LEFT JOIN wechat_identities w ON w.account_id = a.id AND w.appid = ?", f.AppID)
 		}
@@ -164,18 +174,55 @@ func (s *Store) accountsMatching(ctx context.Context, f AccountFilter, sort stri
 		q = q.Where("EXISTS (SELECT 1 FROM account_menu_roles amr WHERE (amr.account_id, amr.role_id) = (a.id, ?))", f.MenuRoleID)
 	}
 	switch {
-	case f.Bind == BindUnbound:
+	case f.Bind == BindUnbound && join:
 		q = q.Where("w.id IS NULL")
+	case f.Bind == BindUnbound:
+		q = q.Where("NOT EXISTS (SELECT 1 FROM wechat_identities wb WHERE wb.account_id = a.id AND wb.appid = ?)", f.AppID)
 	case byLogin:
 		q = q.Where("w.id IS NOT NULL")
 	case f.Bind == BindBound:
 		// EXISTS rather than the joined row's presence: SQLite turns that LEFT JOIN into an
-		// inner join driven by the identities and sorts a third of the table for one page.
-		q = q.Where("EXISTS (SELECT 1 FROM wechat_identities wb WHERE wb.account_id = a.id AND wb.appid = ?)", f.AppID)
+		// inner join driven by the identities and sorts a third of the table for one page. The
+		// LIMIT keeps SQLite from making the EXISTS a join too, for which it builds a Bloom
+		// filter of every identity first (70 ms at a million, for a page of 50); it then probes
+		// the (appid, account_id) index once per account. MariaDB reads both forms alike.
+		if sort == SortUsername && !sqlite {
+			// MariaDB ignores that LIMIT and makes the EXISTS a semi-join driven by the
+			// identities, sorting every bound account by username (1.4 s at a million). A
+			// scalar subquery it cannot: it walks the username index, probing as it goes.
+			q = q.Where("(SELECT wb.id FROM wechat_identities wb WHERE wb.account_id = a.id AND wb.appid = ? LIMIT 1) IS NOT NULL", f.AppID)
+		} else {
+			q = q.Where("EXISTS (SELECT 1 FROM wechat_identities wb WHERE wb.account_id = a.id AND wb.appid = ? LIMIT 1)", f.AppID)
+		}
 	}
 	q = within(q, "a.created_at", f.CreatedFrom, f.CreatedTo)
 	return within(q, "w.last_login_at", f.LoginFrom, f.LoginTo)
 }
+
+func (f AccountFilter) loginRange() bool   { return !f.LoginFrom.IsZero() || !f.LoginTo.IsZero() }
+func (f AccountFilter) createdRange() bool { return !f.CreatedFrom.IsZero() || !f.CreatedTo.IsZero() }
+
+// bindingOnly is f's accounts as their bound identities "w" alone, when f's only conditions are
+// on the binding (bound, a last-login range): every bound identity is one account (one per
+// account and appid, and the foreign key keeps its account), so the identities' indexes answer
+// without reading an account — (appid, account_id) for bound, (appid, last_login_at, id,
+// account_id) for a login range.
+func (s *Store) bindingOnly(ctx context.Context, f AccountFilter, a access) (*gorm.DB, bool) {
+	if f.Query != "" || f.Role != "" || f.Status != "" || f.MenuRoleID != 0 || f.createdRange() || f.Bind == BindUnbound || (f.Bind != BindBound && !f.loginRange()) {
+		return nil, false
+	}
+	q := s.db.WithContext(ctx).Table(s.table("wechat_identities", "w", a)).Where("w.appid = ? AND w.account_id IS NOT NULL", f.AppID)
+	if !f.LoginFrom.IsZero() {
+		q = q.Where("w.last_login_at >= ?", f.LoginFrom)
+	}
+	if !f.LoginTo.IsZero() {
+		q = q.Where("w.last_login_at < ?", f.LoginTo)
+	}
+	return q, true
+}
+
+const accountRowColumns = "a.*, w.id AS identity_id, COALESCE(w.openid, '') AS open_id, COALESCE(w.nickname, '') AS nickname, " +
+	"COALESCE(w.avatar_url, '') AS avatar_url, w.bound_at, w.last_login_at"
 
 // ListAccounts returns a page of the accounts matching f, and whether there are more in the
 // direction it was read.
@@ -184,24 +231,36 @@ func (s *Store) ListAccounts(ctx context.Context, f AccountFilter, p AccountPage
 	if err != nil {
 		return nil, false, err
 	}
-	q := s.accountsMatching(ctx, f, p.Sort, true).
-		Select("a.*, w.id AS identity_id, COALESCE(w.openid, '') AS open_id, COALESCE(w.nickname, '') AS nickname, " +
-			"COALESCE(w.avatar_url, '') AS avatar_url, w.bound_at, w.last_login_at")
-	switch p.Sort {
-	case SortLastLogin:
-		var val any
-		if k := p.cursor(); k != nil {
-			val = k.Time
-		}
-		q = p.keyset(q, "w.last_login_at", "w.id", val, false) // the login index ends in the identity's id
-	case SortUsername:
-		var val any
+	var q *gorm.DB
+	var val any
+	if k := p.cursor(); k != nil {
+		val = k.Time
+	}
+	switch ids, ok := s.bindingOnly(ctx, f, plannerChoice); {
+	case p.Sort == SortLastLogin:
+		q = p.keyset(s.accountsMatching(ctx, f, p.Sort, true, plannerChoice).Select(accountRowColumns), "w.last_login_at", "w.id", val, false) // the login index ends in the identity's id
+	case p.Sort == SortUsername:
 		if k := p.cursor(); k != nil {
 			val = k.Str
 		}
-		q = p.keyset(q, "a.username", "a.id", val, true)
+		q = p.keyset(s.accountsMatching(ctx, f, p.Sort, true, plannerChoice).Select(accountRowColumns), "a.username", "a.id", val, true)
+	case f.createdRange():
+		// By creation time, ties by id (ids are handed out in creation order, so the order is
+		// the same), read from the range's (created_at, id) index: by id, both databases sort
+		// the whole range for one page (a day of a million accounts is 86,400).
+		q = p.keyset(s.accountsMatching(ctx, f, p.Sort, true, plannerChoice).Select(accountRowColumns), "a.created_at", "a.id", val, false)
+	case f.loginRange() && ok:
+		// The page's account ids first, from the login index alone, then their rows: joined
+		// before the sort, SQLite sorts every account of the range, whole (170 ms for a day).
+		ids = p.keyset(ids.Select("w.account_id AS id"), "", "w.account_id", nil, true)
+		dir := " ASC"
+		if p.readDesc() {
+			dir = " DESC"
+		}
+		q = s.db.WithContext(ctx).Table("(?) AS m", ids).Joins("JOIN accounts a ON a.id = m.id").
+			Joins("JOIN wechat_identities w ON w.account_id = a.id AND w.appid = ?", f.AppID).Select(accountRowColumns).Order("a.id" + dir)
 	default:
-		q = p.keyset(q, "", "a.id", nil, true)
+		q = p.keyset(s.accountsMatching(ctx, f, p.Sort, true, plannerChoice).Select(accountRowColumns), "", "a.id", nil, true)
 	}
 	var rows []AccountRow
 	if err := q.Scan(&rows).Error; err != nil {
@@ -219,6 +278,8 @@ func AccountKey(r AccountRow, sort string) Key {
 		k.Time, k.ID = deref(r.LastLoginAt), deref(r.IdentityID)
 	case SortUsername:
 		k.Str = r.Username
+	default:
+		k.Time = r.CreatedAt // read only with a created range, which orders by it
 	}
 	return k
 }
@@ -230,12 +291,28 @@ func (s *Store) CountAccountsMatching(ctx context.Context, f AccountFilter) (Cou
 		return s.countMenuRoleMembers(ctx, f.MenuRoleID)
 	}
 	f.roleBy = roleByMembers
-	matching := func() *gorm.DB { return s.accountsMatching(ctx, f, "", false) }
-	if !f.LoginFrom.IsZero() || !f.LoginTo.IsZero() {
-		// Read from the identities (only bound accounts have logins): sample their ids.
-		return s.countMatching(ctx, matching, "a.id", "wechat_identities", "w.id")
+	if ids, ok := s.bindingOnly(ctx, f, plannerChoice); ok {
+		bound := exactCountBound
+		if f.loginRange() {
+			bound = rangeCountBound
+		}
+		return s.countMatching(ctx, ids.Select("w.id"), bound, "wechat_identities", func(lo, hi uint64) *gorm.DB {
+			ids, _ := s.bindingOnly(ctx, f, inWindow)
+			return ids.Where("w.id BETWEEN ? AND ?", lo, hi)
+		})
 	}
-	return s.countMatching(ctx, matching, "a.id", "accounts", "a.id")
+	bound := exactCountBound
+	if f.createdRange() && f.Query == "" && f.Role == "" && f.Status == "" && f.MenuRoleID == 0 && f.Bind == BindAny && !f.loginRange() {
+		bound = rangeCountBound // a range of the (created_at, id) index
+	}
+	table, idCol := "accounts", "a.id"
+	if f.loginRange() {
+		// Read from the identities (only bound accounts have logins): sample their ids.
+		table, idCol = "wechat_identities", "w.id"
+	}
+	return s.countMatching(ctx, s.accountsMatching(ctx, f, "", false, plannerChoice).Select("a.id"), bound, table, func(lo, hi uint64) *gorm.DB {
+		return s.accountsMatching(ctx, f, "", false, inWindow).Where(idCol+" BETWEEN ? AND ?", lo, hi)
+	})
 }
 
 // countMenuRoleMembers counts the accounts that have a menu role from the role's index alone,
@@ -244,7 +321,9 @@ func (s *Store) countMenuRoleMembers(ctx context.Context, roleID uint64) (Count,
 	members := func() *gorm.DB {
 		return s.db.WithContext(ctx).Table("account_menu_roles").Where("role_id = ?", roleID)
 	}
-	return s.countMatching(ctx, members, "account_id", "accounts", "account_id")
+	return s.countMatching(ctx, members().Select("account_id"), exactCountBound, "accounts", func(lo, hi uint64) *gorm.DB {
+		return members().Where("account_id BETWEEN ? AND ?", lo, hi)
+	})
 }
 
 // UpdateAccountFields sets name, role and status.

@@ -24,8 +24,8 @@ type IdentityFilter struct {
 	SeenFrom, SeenTo time.Time
 }
 
-// identitiesMatching is the identities of f as "w".
-func (s *Store) identitiesMatching(ctx context.Context, f IdentityFilter) *gorm.DB {
+// identitiesMatching is the identities of f as "w", reached as a says.
+func (s *Store) identitiesMatching(ctx context.Context, f IdentityFilter, a access) *gorm.DB {
 	q := s.db.WithContext(ctx)
 	if f.Query != "" {
 		search := s.prefixSearch(f.Query)
@@ -38,8 +38,10 @@ func (s *Store) identitiesMatching(ctx context.Context, f IdentityFilter) *gorm.
 			" UNION SELECT wi.id FROM accounts ac JOIN wechat_identities wi ON wi.account_id = ac.id WHERE wi.appid = " + arg(f.AppID) + " AND " + match("ac.name")
 		matches := s.db.Raw(sql, search.args...)
 		q = q.Table("(?) AS m", matches).Joins("JOIN wechat_identities w ON w.id = m.id")
+	} else if a == byTime && s.db.Dialector.Name() == DriverMySQL {
+		q = q.Table("wechat_identities AS w FORCE INDEX (idx_wechat_identities_created)")
 	} else {
-		q = q.Table("wechat_identities AS w")
+		q = q.Table(s.table("wechat_identities", "w", a))
 	}
 	q = q.Where("w.appid = ?", f.AppID)
 	switch f.Bind {
@@ -51,23 +53,48 @@ func (s *Store) identitiesMatching(ctx context.Context, f IdentityFilter) *gorm.
 	return within(q, "w.created_at", f.SeenFrom, f.SeenTo)
 }
 
+func (f IdentityFilter) seenRange() bool { return !f.SeenFrom.IsZero() || !f.SeenTo.IsZero() }
+
 // ListIdentities returns a page of the WeChat identities matching f, bound or not, by id (the
-// order they were first seen), and whether there are more in the direction it was read.
+// order they were first seen), and whether there are more in the direction it was read. With a
+// seen range the order is by first-seen time (then id), read from its index: by id, both
+// databases sort the whole range for one page.
 func (s *Store) ListIdentities(ctx context.Context, f IdentityFilter, p Page) ([]IdentityRow, bool, error) {
-	q := s.identitiesMatching(ctx, f).Select("w.*, COALESCE(a.username, '') AS username").Joins("LEFT JOIN accounts a ON a.id = w.account_id")
+	seen, a := f.seenRange(), plannerChoice
+	if seen {
+		a = byTime
+	}
+	q := s.identitiesMatching(ctx, f, a).Select("w.*, COALESCE(a.username, '') AS username").Joins("LEFT JOIN accounts a ON a.id = w.account_id")
+	if seen {
+		var val any
+		if k := p.cursor(); k != nil {
+			val = k.Time
+		}
+		q = p.keyset(q, "w.created_at", "w.id", val, false)
+	} else {
+		q = p.keyset(q, "", "w.id", nil, true)
+	}
 	var rows []IdentityRow
-	if err := p.keyset(q, "", "w.id", nil, true).Scan(&rows).Error; err != nil {
+	if err := q.Scan(&rows).Error; err != nil {
 		return nil, false, err
 	}
 	rows, more := trim(p, rows)
 	return rows, more, nil
 }
 
+// IdentityKey is a row's place in the WeChat users list, for the next or previous page.
+func IdentityKey(r IdentityRow) Key { return Key{Time: r.CreatedAt, ID: r.ID} }
+
 // CountIdentitiesMatching counts the identities matching f: exactly up to a bound, else
 // estimated.
 func (s *Store) CountIdentitiesMatching(ctx context.Context, f IdentityFilter) (Count, error) {
-	matching := func() *gorm.DB { return s.identitiesMatching(ctx, f) }
-	return s.countMatching(ctx, matching, "w.id", "wechat_identities", "w.id")
+	bound := exactCountBound
+	if f.seenRange() && f.Query == "" && f.Bind == BindAny {
+		bound = rangeCountBound // a range of the (appid, created_at) index
+	}
+	return s.countMatching(ctx, s.identitiesMatching(ctx, f, plannerChoice).Select("w.id"), bound, "wechat_identities", func(lo, hi uint64) *gorm.DB {
+		return s.identitiesMatching(ctx, f, inWindow).Where("w.id BETWEEN ? AND ?", lo, hi)
+	})
 }
 
 // CountBoundIdentities counts WeChat identities bound to an account.

@@ -169,11 +169,56 @@ func TestAccountListPagingSortsAndFilters(t *testing.T) {
 }
 
 // TestCountsEstimatedPastTheBound: a filter matching more rows than are cheap to count gets an
-// estimate from sampled id ranges, close to the truth; a small one an exact count.
+// estimate from sampled id ranges, close to the truth; a small one an exact count; a date range
+// that one index answers is counted exactly further (its matches sit together in id order, where
+// samples cannot estimate them).
 func TestCountsEstimatedPastTheBound(t *testing.T) {
 	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
-		fx := seedList(t, modelstest.Open(t, driver), 30_000)
+		db := modelstest.Open(t, driver)
+		fx := seedList(t, db, 30_000)
 		ctx := context.Background()
+		at := func(h int) time.Time { return fx.base.Add(time.Duration(h) * time.Hour) }
+		// 2,000 WeChat users never bound, first seen after the accounts, and 12,000 audit
+		// entries over 12,000 seconds of one day, every third a bind.
+		var idents, entries [][]any
+		for i := 1; i <= 2_000; i++ {
+			idents = append(idents, []any{100_000 + i, listAppID, fmt.Sprintf("o-unbound-%05d", i), at(30_000 + i), at(30_000 + i), at(30_000 + i)})
+		}
+		day := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+		for i := 1; i <= 12_000; i++ {
+			action := "login"
+			if i%3 == 0 {
+				action = "bind"
+			}
+			entries = append(entries, []any{i, "root", action, "", day.Add(time.Duration(i) * time.Second)})
+		}
+		insertRows(t, db.Gorm, "wechat_identities", []string{"id", "appid", "openid", "last_seen_at", "created_at", "updated_at"}, idents)
+		insertRows(t, db.Gorm, "audit_entries", []string{"id", "actor", "action", "target", "created_at"}, entries)
+		for _, tc := range []struct {
+			name  string
+			count func() (models.Count, error)
+			truth int64
+		}{
+			{"accounts created in 15,000 hours", func() (models.Count, error) {
+				return fx.store.CountAccountsMatching(ctx, models.AccountFilter{AppID: listAppID, CreatedFrom: at(5_001), CreatedTo: at(20_001)})
+			}, 15_000},
+			{"every bound account by its last login", func() (models.Count, error) {
+				return fx.store.CountAccountsMatching(ctx, models.AccountFilter{AppID: listAppID, LoginFrom: fx.base})
+			}, 10_000},
+			{"WeChat users first seen since the start", func() (models.Count, error) {
+				return fx.store.CountIdentitiesMatching(ctx, models.IdentityFilter{AppID: listAppID, SeenFrom: fx.base})
+			}, 12_000},
+			{"audit entries of the day", func() (models.Count, error) {
+				return fx.store.CountAuditEntries(ctx, models.AuditFilter{From: day, To: day.AddDate(0, 0, 1)})
+			}, 12_000},
+			{"audit binds of the day", func() (models.Count, error) {
+				return fx.store.CountAuditEntries(ctx, models.AuditFilter{Action: "bind", From: day})
+			}, 4_000},
+		} {
+			if c, err := tc.count(); err != nil || c != (models.Count{N: tc.truth, Exact: true}) {
+				t.Fatalf("%s: %+v %v, want exactly %d", tc.name, c, err, tc.truth)
+			}
+		}
 		for _, tc := range []struct {
 			f     models.AccountFilter
 			truth int64
