@@ -8,7 +8,10 @@
 //	go run ./cmd/consolebench -driver mysql -dsn 'root@tcp(127.0.0.1:3306)/consolebench' -accounts 1000000
 //
 // The database is filled only when it has fewer accounts than asked; a MySQL database must
-// exist and be empty or a previous run's.
+// exist and be empty or a previous run's. The fill ends with ANALYZE; -stats analyze runs it
+// again (after a migration added an index), and -stats none deletes SQLite's statistics, as a
+// server's database has them: the server never runs ANALYZE, and SQLite chooses its plans
+// without them.
 package main
 
 import (
@@ -27,6 +30,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
@@ -48,8 +52,10 @@ func main() {
 	dsn := flag.String("dsn", "", "MySQL DSN (driver mysql)")
 	n := flag.Int("accounts", 1_000_000, "accounts to have")
 	runs := flag.Int("runs", 15, "requests per page")
+	stats := flag.String("stats", "keep", "planner statistics before timing: keep, analyze, or none (SQLite)")
 	flag.Parse()
-	if err := run(*driver, *dbPath, *dsn, *n, *runs); err != nil {
+	gin.SetMode(gin.ReleaseMode)
+	if err := run(*driver, *dbPath, *dsn, *n, *runs, *stats); err != nil {
 		fmt.Fprintln(os.Stderr, "consolebench:", err)
 		os.Exit(1)
 	}
@@ -59,7 +65,20 @@ func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "%s "+format+"\n", append([]any{time.Now().UTC().Format("15:04:05")}, args...)...)
 }
 
-func run(driver, dbPath, dsn string, n, runs int) error {
+// loadAverage is the machine's 1-, 5- and 15-minute load, where Linux tells it.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func run(driver, dbPath, dsn string, n, runs int, stats string) error {
 	ctx := context.Background()
 	if driver == models.DriverSQLite {
 		dsn = dbPath
@@ -85,6 +104,24 @@ func run(driver, dbPath, dsn string, n, runs int) error {
 			return fmt.Errorf("seeding: %w", err)
 		}
 		logf("seeded %d accounts in %s", n-int(have), time.Since(start).Round(time.Second))
+	}
+	switch {
+	case stats == "analyze" && driver == models.DriverSQLite:
+		err = db.Exec("ANALYZE").Error
+	case stats == "analyze":
+		err = db.Exec("ANALYZE TABLE accounts, wechat_identities, audit_entries").Error
+	case stats == "none" && driver == models.DriverSQLite:
+		// sqlite_stat4 exists only where the build has STAT4; the pure-Go one has.
+		if err = db.Exec("DELETE FROM sqlite_stat1").Error; err == nil {
+			err = db.Exec("DELETE FROM sqlite_stat4").Error
+		}
+	case stats == "none":
+		err = fmt.Errorf("-stats none: InnoDB keeps its statistics itself")
+	case stats != "keep":
+		err = fmt.Errorf("-stats %q: keep, analyze or none", stats)
+	}
+	if err != nil {
+		return fmt.Errorf("statistics: %w", err)
 	}
 	if _, err := accounts.AccountDetail(ctx, 1, account.Account{Role: account.RoleAdmin}, account.ListPage{}); err != nil {
 		return err
@@ -137,6 +174,9 @@ func run(driver, dbPath, dsn string, n, runs int) error {
 		{"users: unbound (2 in 3)", "/admin/users?bind=unbound"},
 		{"users: created on one day", "/admin/users?created_from=" + day(n/2) + "&created_to=" + day(n/2)},
 		{"users: last login on one day", "/admin/users?login_from=" + day(n/3) + "&login_to=" + day(n/3)},
+		{"users: last login on one day, by last login", "/admin/users?sort=last_login&login_from=" + day(n/3) + "&login_to=" + day(n/3)},
+		{"users: created in one week", "/admin/users?created_from=" + day(n/4) + "&created_to=" + day(n/4+6*86400)},
+		{"users: bound, by username", "/admin/users?bind=bound&sort=username"},
 		{"users: staff, bound, by username", "/admin/users?role=staff&bind=bound&sort=username"},
 		{"users: search username prefix", "/admin/users?q=bench05000"},
 		{"users: search whole openid", "/admin/users?q=" + benchOpenID(n/2-n/2%3)},
@@ -149,6 +189,8 @@ func run(driver, dbPath, dsn string, n, runs int) error {
 		{"audit: one day", "/admin/audit?from=" + day(n/2) + "&to=" + day(n/2)},
 		{"users: CSV export of role staff (1,000 rows)", "/admin/users/export.csv?role=staff"},
 	}
+	logf("timing, load average %s", loadAverage())
+	defer func() { logf("done, load average %s", loadAverage()) }()
 	fmt.Printf("| page | p50 | p95 | total shown |\n|---|---|---|---|\n")
 	for _, p := range pages {
 		var took []time.Duration
