@@ -148,9 +148,12 @@ func (s *Store) accountsMatching(ctx context.Context, f AccountFilter, sort stri
 	} else if byLogin {
 		// Only bound accounts have a last login: read them from the identities' login index.
 		from := s.table("wechat_identities", "w", a)
-		if sort == SortLastLogin && f.loginRange() && a == plannerChoice && s.db.Dialector.Name() == DriverMySQL {
-			// MariaDB reads the login index from the end by appid alone and skips row by row
-			// to the range (300 ms for a day of a million) unless told to read the range.
+		if sort == SortLastLogin && a == plannerChoice && s.db.Dialector.Name() == DriverMySQL && f.Role == "" && f.Status == "" && !f.createdRange() {
+			// The page is read in the login index's order. Given a login range or a cursor,
+			// MariaDB reads that index from the end by appid alone and skips row by row to
+			// the range (300 ms for a day of a million, 365 ms for a page from the middle)
+			// unless told to read the range. Not with a condition on the account: the few
+			// staff are better found by role and sorted (forced: 2.2 s).
 			from = "wechat_identities AS w FORCE INDEX (idx_wechat_identities_login)"
 		}
 		q = q.Table(from).Joins("JOIN accounts a ON a.id = w.account_id").Where("w.appid = ?", f.AppID)

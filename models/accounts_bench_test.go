@@ -93,8 +93,13 @@ func BenchmarkListAccounts(b *testing.B) {
 		}
 	})
 	b.Run("wechat users, middle", func(b *testing.B) {
+		ident, err := store.IdentityByID(ctx, mid/3)
+		if err != nil {
+			b.Fatal(err)
+		}
+		after := models.IdentityKey(models.IdentityRow{WechatIdentity: ident})
 		for b.Loop() {
-			rows, _, err := store.ListIdentities(ctx, models.IdentityFilter{AppID: benchAppID}, models.Page{Desc: true, After: &models.Key{ID: mid / 3}, Limit: 50})
+			rows, _, err := store.ListIdentities(ctx, models.IdentityFilter{AppID: benchAppID}, models.Page{Desc: true, After: &after, Limit: 50})
 			if err != nil || len(rows) != 50 {
 				b.Fatalf("%d rows, %v", len(rows), err)
 			}

@@ -17,7 +17,21 @@ type AuditFilter struct {
 }
 
 func (s *Store) auditMatching(ctx context.Context, f AuditFilter, a access) *gorm.DB {
-	q := s.db.WithContext(ctx).Table(s.table("audit_entries", "audit_entries", a))
+	from := s.table("audit_entries", "audit_entries", a)
+	if a == byTime && s.db.Dialector.Name() == DriverMySQL {
+		// The index the page is read in order from, made MariaDB's choice: given an action and
+		// a cursor it reads the action's entries from the newest, row by row to the cursor
+		// (135 ms from the middle of a million), instead of the range from the cursor.
+		switch {
+		case f.Action != "" && len(f.Targets) == 0:
+			from = "audit_entries FORCE INDEX (idx_audit_entries_action)"
+		case f.Action == "" && len(f.Targets) == 1:
+			from = "audit_entries FORCE INDEX (idx_audit_entries_target)"
+		case f.Action == "" && len(f.Targets) == 0:
+			from = "audit_entries FORCE INDEX (idx_audit_entries_created)"
+		}
+	}
+	q := s.db.WithContext(ctx).Table(from)
 	if f.Actor != "" {
 		q = q.Where("actor = ?", f.Actor)
 	}
@@ -34,25 +48,20 @@ func (s *Store) auditMatching(ctx context.Context, f AuditFilter, a access) *gor
 	return within(q, "created_at", f.From, f.To)
 }
 
-// ListAuditEntries returns a page of the entries matching f by id (the order they were
-// written), and whether there are more in the direction it was read. With a date range the
-// order is by time (then id), read from the created_at index: by id, both databases would sort
-// every entry of the range for one page (a day of a million is tens of thousands). Ids are
-// handed out in the order entries are written, so the two orders agree but for entries
-// written concurrently within the same moment.
+// ListAuditEntries returns a page of the entries matching f in the order they were written
+// (time, then id), and whether there are more in the direction it was read. Every index the
+// filters use ends in created_at — (created_at), (action, created_at), (target, created_at) —
+// so the order is read from the filter's index, a date range too: by id, SQLite sorted every
+// entry of an action or a day for one page (a day of a million is tens of thousands; an action
+// 240–590 ms), depending on the planner's statistics. Ids are handed out in the order entries
+// are written, so this is the order of ids too but for entries written at the same moment.
 func (s *Store) ListAuditEntries(ctx context.Context, f AuditFilter, p Page) ([]AuditEntry, bool, error) {
 	var es []AuditEntry
-	q := s.auditMatching(ctx, f, plannerChoice)
-	if f.dated() {
-		var val any
-		if k := p.cursor(); k != nil {
-			val = k.Time
-		}
-		q = p.keyset(q, "created_at", "id", val, false)
-	} else {
-		q = p.keyset(q, "", "id", nil, true)
+	var val any
+	if k := p.cursor(); k != nil {
+		val = k.Time
 	}
-	if err := q.Find(&es).Error; err != nil {
+	if err := p.keyset(s.auditMatching(ctx, f, byTime), "created_at", "id", val, false).Find(&es).Error; err != nil {
 		return nil, false, err
 	}
 	es, more := trim(p, es)
