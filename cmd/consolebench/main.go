@@ -17,6 +17,7 @@ package main
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -155,6 +156,12 @@ func run(driver, dbPath, dsn string, n, runs int, stats string) error {
 	// A keyset cursor as the lists hand them out (base64url of the row's key), here of an id in
 	// the middle, to time a page deep in the list.
 	mid := base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, `{"i":%d}`, n/2))
+	// The WeChat users list is in first-seen order: its cursor holds the time too.
+	midIdentity, err := store.IdentityByID(ctx, uint64(n/6))
+	if err != nil {
+		return fmt.Errorf("identity %d: %w", n/6, err)
+	}
+	midSeen, _ := json.Marshal(map[string]any{"t": midIdentity.CreatedAt.UTC(), "i": midIdentity.ID})
 	day := func(i int) string {
 		return seedBase.Add(time.Duration(i) * time.Second).In(shanghai()).Format("2006-01-02")
 	}
@@ -182,7 +189,7 @@ func run(driver, dbPath, dsn string, n, runs int, stats string) error {
 		{"users: search whole openid", "/admin/users?q=" + benchOpenID(n/2-n/2%3)},
 		{"user page (bound, with history)", fmt.Sprintf("/admin/users/%d", n/2-n/2%3)},
 		{"WeChat users: first page", "/admin/wechat-users"},
-		{"WeChat users: next page from the middle", "/admin/wechat-users?after=" + base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, `{"i":%d}`, n/6))},
+		{"WeChat users: next page from the middle", "/admin/wechat-users?after=" + base64.RawURLEncoding.EncodeToString(midSeen)},
 		{"WeChat users: first seen on one day", "/admin/wechat-users?seen_from=" + day(n/2) + "&seen_to=" + day(n/2)},
 		{"audit: first page", "/admin/audit"},
 		{"audit: action bind", "/admin/audit?action=bind"},
