@@ -130,7 +130,7 @@ func (s *Store) accountsMatching(ctx context.Context, f AccountFilter, sort stri
 			" UNION SELECT id FROM accounts WHERE " + match("name") +
 			" UNION SELECT account_id FROM wechat_identities WHERE appid = " + arg(f.AppID) + " AND " + match("nickname") + " AND account_id IS NOT NULL" +
 			" UNION SELECT account_id FROM wechat_identities WHERE appid = " + arg(f.AppID) + " AND " + match("openid") + " AND account_id IS NOT NULL" +
-			" UNION SELECT account_id FROM wechat_identities WHERE " + match("unionid") + " AND appid = " + arg(f.AppID) + " AND account_id IS NOT NULL"
+			" UNION SELECT account_id FROM wechat_identities WHERE " + match("unionid") + " AND " + s.notIndexed("appid") + " = " + arg(f.AppID) + " AND " + s.notIndexed("account_id") + " IS NOT NULL"
 		drive = s.db.Raw(sql, search.args...)
 	} else if roleDrives && f.roleBy == roleByFewMembers {
 		// The LIMIT (never reached: there are fewer members) keeps the derived table whole, read

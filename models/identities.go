@@ -33,9 +33,9 @@ func (s *Store) identitiesMatching(ctx context.Context, f IdentityFilter, a acce
 		// Go evaluates the calls left to right, so search.args follow the placeholders' order.
 		sql := "SELECT id FROM wechat_identities WHERE appid = " + arg(f.AppID) + " AND " + match("nickname") +
 			" UNION SELECT id FROM wechat_identities WHERE appid = " + arg(f.AppID) + " AND " + match("openid") +
-			" UNION SELECT id FROM wechat_identities WHERE " + match("unionid") + " AND appid = " + arg(f.AppID) +
-			" UNION SELECT wi.id FROM accounts ac JOIN wechat_identities wi ON wi.account_id = ac.id WHERE wi.appid = " + arg(f.AppID) + " AND " + match("ac.username") +
-			" UNION SELECT wi.id FROM accounts ac JOIN wechat_identities wi ON wi.account_id = ac.id WHERE wi.appid = " + arg(f.AppID) + " AND " + match("ac.name")
+			" UNION SELECT id FROM wechat_identities WHERE " + match("unionid") + " AND " + s.notIndexed("appid") + " = " + arg(f.AppID) +
+			" UNION SELECT wi.id FROM accounts ac JOIN wechat_identities wi ON wi.account_id = ac.id WHERE " + s.notIndexed("wi.appid") + " = " + arg(f.AppID) + " AND " + match("ac.username") +
+			" UNION SELECT wi.id FROM accounts ac JOIN wechat_identities wi ON wi.account_id = ac.id WHERE " + s.notIndexed("wi.appid") + " = " + arg(f.AppID) + " AND " + match("ac.name")
 		matches := s.db.Raw(sql, search.args...)
 		q = q.Table("(?) AS m", matches).Joins("JOIN wechat_identities w ON w.id = m.id")
 	} else if a == byTime && s.db.Dialector.Name() == DriverMySQL {
@@ -43,7 +43,13 @@ func (s *Store) identitiesMatching(ctx context.Context, f IdentityFilter, a acce
 	} else {
 		q = q.Table(s.table("wechat_identities", "w", a))
 	}
-	q = q.Where("w.appid = ?", f.AppID)
+	if f.Query != "" {
+		// The few matches first, then their rows by id: SQLite would rather walk every
+		// identity of the appid in list order and look each up among the matches (50 ms).
+		q = q.Where(s.notIndexed("w.appid")+" = ?", f.AppID)
+	} else {
+		q = q.Where("w.appid = ?", f.AppID)
+	}
 	switch f.Bind {
 	case BindBound:
 		q = q.Where("w.account_id IS NOT NULL")
