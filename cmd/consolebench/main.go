@@ -190,6 +190,7 @@ func run(driver, dbPath, dsn string, n, runs int, stats string) error {
 		{"user page (bound, with history)", fmt.Sprintf("/admin/users/%d", n/2-n/2%3)},
 		{"WeChat users: first page", "/admin/wechat-users"},
 		{"WeChat users: next page from the middle", "/admin/wechat-users?after=" + base64.RawURLEncoding.EncodeToString(midSeen)},
+		{"WeChat users: search whole openid", "/admin/wechat-users?q=" + benchOpenID(n/2-n/2%3)},
 		{"WeChat users: first seen on one day", "/admin/wechat-users?seen_from=" + day(n/2) + "&seen_to=" + day(n/2)},
 		{"audit: first page", "/admin/audit"},
 		{"audit: action bind", "/admin/audit?action=bind"},
