@@ -249,8 +249,8 @@ func ParseAccountFilter(v url.Values, zone *time.Location) AccountFilter {
 	if id, err := strconv.ParseUint(v.Get("menu_role"), 10, 64); err == nil {
 		f.MenuRole = id
 	}
-	if f.Sort != SortLastLogin && f.Sort != SortUsername {
-		f.Sort = SortCreated
+	if f.Sort != SortLastLogin && f.Sort != SortUsername || f.Sort == SortLastLogin && f.Bind == BindUnbound {
+		f.Sort = SortCreated // unbound accounts have no last login to sort by
 	}
 	if f.Order != OrderAsc && f.Order != OrderDesc {
 		f.Order = ""
@@ -293,6 +293,11 @@ func (f AccountFilter) Desc() bool {
 
 func (f AccountFilter) store(appid string) models.AccountFilter {
 	out := models.AccountFilter{AppID: appid, Query: f.Query, Role: f.Role, Status: f.Status, Bind: f.Bind, MenuRoleID: f.MenuRole}
+	if f.Sort == SortLastLogin {
+		// Only bound accounts have a last login, so that order lists only them: the total,
+		// the export and a bulk change over the filter count the same accounts.
+		out.Bind = BindBound
+	}
 	out.CreatedFrom, out.CreatedTo = f.Created.bounds()
 	out.LoginFrom, out.LoginTo = f.Login.bounds()
 	return out
