@@ -26,20 +26,7 @@ type listFixture struct {
 func seedList(t *testing.T, db modelstest.DB, n int) listFixture {
 	t.Helper()
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	insert := func(table string, cols []string, rows [][]any) {
-		for lo := 0; lo < len(rows); lo += 500 {
-			hi := min(lo+500, len(rows))
-			one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
-			var args []any
-			for _, r := range rows[lo:hi] {
-				args = append(args, r...)
-			}
-			q := "INSERT INTO " + table + " (" + strings.Join(cols, ",") + ") VALUES " + strings.TrimSuffix(strings.Repeat(one+",", hi-lo), ",")
-			if err := db.Gorm.Exec(q, args...).Error; err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	insert := func(table string, cols []string, rows [][]any) { insertRows(t, db.Gorm, table, cols, rows) }
 	var accts, idents [][]any
 	for i := 1; i <= n; i++ {
 		role, status := "user", "active"
