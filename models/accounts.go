@@ -215,13 +215,7 @@ func (s *Store) bindingOnly(ctx context.Context, f AccountFilter, a access) (*go
 		return nil, false
 	}
 	q := s.db.WithContext(ctx).Table(s.table("wechat_identities", "w", a)).Where("w.appid = ? AND w.account_id IS NOT NULL", f.AppID)
-	if !f.LoginFrom.IsZero() {
-		q = q.Where("w.last_login_at >= ?", f.LoginFrom)
-	}
-	if !f.LoginTo.IsZero() {
-		q = q.Where("w.last_login_at < ?", f.LoginTo)
-	}
-	return q, true
+	return within(q, "w.last_login_at", f.LoginFrom, f.LoginTo), true
 }
 
 const accountRowColumns = "a.*, w.id AS identity_id, COALESCE(w.openid, '') AS open_id, COALESCE(w.nickname, '') AS nickname, " +
