@@ -202,8 +202,8 @@ func (s *Store) accountsMatching(ctx context.Context, f AccountFilter, sort stri
 	return within(q, "w.last_login_at", f.LoginFrom, f.LoginTo)
 }
 
-func (f AccountFilter) loginRange() bool   { return !f.LoginFrom.IsZero() || !f.LoginTo.IsZero() }
-func (f AccountFilter) createdRange() bool { return !f.CreatedFrom.IsZero() || !f.CreatedTo.IsZero() }
+func (f AccountFilter) loginRange() bool   { return ranged(f.LoginFrom, f.LoginTo) }
+func (f AccountFilter) createdRange() bool { return ranged(f.CreatedFrom, f.CreatedTo) }
 
 // bindingOnly is f's accounts as their bound identities "w" alone, when f's only conditions are
 // on the binding (bound, a last-login range): every bound identity is one account (one per

@@ -68,8 +68,6 @@ func (s *Store) ListAuditEntries(ctx context.Context, f AuditFilter, p Page) ([]
 	return es, more, nil
 }
 
-func (f AuditFilter) dated() bool { return !f.From.IsZero() || !f.To.IsZero() }
-
 // AuditKey is an entry's place in the audit log, for the next or previous page.
 func AuditKey(e AuditEntry) Key { return Key{Time: e.CreatedAt, ID: e.ID} }
 
@@ -78,7 +76,7 @@ func (s *Store) CountAuditEntries(ctx context.Context, f AuditFilter) (Count, er
 	bound := exactCountBound
 	// A date range alone, or with an action or one target, is a range of one index: (created_at),
 	// (action, created_at) or (target, created_at).
-	if f.dated() && f.Actor == "" && len(f.Targets) <= 1 && (f.Action == "" || len(f.Targets) == 0) {
+	if ranged(f.From, f.To) && f.Actor == "" && len(f.Targets) <= 1 && (f.Action == "" || len(f.Targets) == 0) {
 		bound = rangeCountBound
 	}
 	return s.countMatching(ctx, s.auditMatching(ctx, f, plannerChoice).Select("id"), bound, "audit_entries", func(lo, hi uint64) *gorm.DB {

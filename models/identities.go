@@ -59,8 +59,6 @@ func (s *Store) identitiesMatching(ctx context.Context, f IdentityFilter, a acce
 	return within(q, "w.created_at", f.SeenFrom, f.SeenTo)
 }
 
-func (f IdentityFilter) seenRange() bool { return !f.SeenFrom.IsZero() || !f.SeenTo.IsZero() }
-
 // ListIdentities returns a page of the WeChat identities matching f, bound or not, in the order
 // they were first seen (time, then id), and whether there are more in the direction it was
 // read. The order is read from the (appid, created_at, id) index, which a seen range also uses;
@@ -90,7 +88,7 @@ func IdentityKey(r IdentityRow) Key { return Key{Time: r.CreatedAt, ID: r.ID} }
 // estimated.
 func (s *Store) CountIdentitiesMatching(ctx context.Context, f IdentityFilter) (Count, error) {
 	bound := exactCountBound
-	if f.seenRange() && f.Query == "" && f.Bind == BindAny {
+	if ranged(f.SeenFrom, f.SeenTo) && f.Query == "" && f.Bind == BindAny {
 		bound = rangeCountBound // a range of the (appid, created_at) index
 	}
 	return s.countMatching(ctx, s.identitiesMatching(ctx, f, plannerChoice).Select("w.id"), bound, "wechat_identities", func(lo, hi uint64) *gorm.DB {

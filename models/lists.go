@@ -139,6 +139,9 @@ func (s *Store) table(name, alias string, a access) string {
 	return t
 }
 
+// ranged reports whether a [from, to) range has an end: a zero end is open.
+func ranged(from, to time.Time) bool { return !from.IsZero() || !to.IsZero() }
+
 // within keeps the rows of q whose col is in [from, to); a zero end leaves that side open.
 func within(q *gorm.DB, col string, from, to time.Time) *gorm.DB {
 	if !from.IsZero() {
