@@ -33,6 +33,8 @@ type Login struct {
 	ExpiresIn int64 // seconds
 	UserInfo  UserInfo
 	MenuList  []MenuNode
+	// JSON is UserInfo and MenuList encoded, when the login made them so (CheckBind's do).
+	JSON InfoJSON
 }
 
 // CheckBindResult is either a Login (bound) or an OpenID with a BindTicket (not bound).
@@ -81,8 +83,8 @@ func (s *Service) CheckBind(ctx context.Context, code string) (CheckBindResult, 
 	login.MenuList = menuTree(w.Menus)
 	// Read with the counters, in one transaction: the view is what they stand for, and Info
 	// on this instance can answer from it.
-	s.infoViews.put(w.Check, infoView{menus: login.MenuList, principal: Principal{
-		AccountID: w.Account.ID, IdentityID: w.Identity.ID, Role: w.Account.Role, User: login.UserInfo}})
+	login.JSON = s.infoViews.put(w.Check, Principal{
+		AccountID: w.Account.ID, IdentityID: w.Identity.ID, Role: w.Account.Role, User: login.UserInfo}, login.MenuList)
 	return CheckBindResult{Login: login}, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -33,16 +34,16 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	return p, err
 }
 
-// Info authenticates token and gives the user's info and menus: the mini-program's most frequent
-// call. The token is read by its primary key in one statement with the counters of what the
-// user's info shows (see models.LoginCheck); when this instance's cached view of the user
+// Info authenticates token and gives the user's info and menus, encoded: the mini-program's most
+// frequent call. The token is read by its primary key in one statement with the counters of what
+// the user's info shows (see models.LoginCheck); when this instance's cached view of the user
 // carries the same counters it is used, else info and menus are read again. So every answer is
-// as fresh as the database, on every instance, and most cost one primary-key read. The menus
-// returned may be shared with other requests: read them, never change them.
-func (s *Service) Info(ctx context.Context, token string) (Principal, []MenuNode, error) {
+// as fresh as the database, on every instance, and most cost one primary-key read and no
+// encoding.
+func (s *Service) Info(ctx context.Context, token string) (Principal, InfoJSON, error) {
 	id, secret, ok := parseToken(token)
 	if !ok {
-		return Principal{}, nil, ErrUnauthenticated
+		return Principal{}, InfoJSON{}, ErrUnauthenticated
 	}
 	if id == 0 { // a token from before tokens carried their id
 		return s.infoByHash(ctx, hashToken(secret))
@@ -50,41 +51,42 @@ func (s *Service) Info(ctx context.Context, token string) (Principal, []MenuNode
 	now := s.clock()
 	chk, err := s.store.LoginByID(ctx, id, now)
 	if errors.Is(err, models.ErrNotFound) {
-		return Principal{}, nil, ErrUnauthenticated
+		return Principal{}, InfoJSON{}, ErrUnauthenticated
 	}
 	if err != nil {
-		return Principal{}, nil, err
+		return Principal{}, InfoJSON{}, err
 	}
 	if subtle.ConstantTimeCompare([]byte(chk.TokenHash), []byte(hashToken(secret))) != 1 {
-		return Principal{}, nil, ErrUnauthenticated
+		return Principal{}, InfoJSON{}, ErrUnauthenticated
 	}
 	if v, ok := s.infoViews.get(chk); ok {
 		v.principal.TokenID = id
-		return v.principal, v.menus, nil
+		return v.principal, v.json, nil
 	}
 	l, menus, err := s.store.ActiveLoginByID(ctx, id, now)
 	if errors.Is(err, models.ErrNotFound) {
-		return Principal{}, nil, ErrUnauthenticated
+		return Principal{}, InfoJSON{}, ErrUnauthenticated
 	}
 	if err != nil {
-		return Principal{}, nil, err
+		return Principal{}, InfoJSON{}, err
 	}
 	// Read after the counters: if a change slipped in between, this view is newer than they
 	// say, and the next request, seeing the new counters, reads again.
-	v := infoView{principal: principalOf(l), menus: menuTree(menus)}
-	s.infoViews.put(chk, v)
-	return v.principal, v.menus, nil
+	p := principalOf(l)
+	j := s.infoViews.put(chk, p, menuTree(menus))
+	return p, j, nil
 }
 
-func (s *Service) infoByHash(ctx context.Context, hash string) (Principal, []MenuNode, error) {
+func (s *Service) infoByHash(ctx context.Context, hash string) (Principal, InfoJSON, error) {
 	l, menus, err := s.store.ActiveLoginWithMenus(ctx, hash, s.clock())
 	if errors.Is(err, models.ErrNotFound) {
-		return Principal{}, nil, ErrUnauthenticated
+		return Principal{}, InfoJSON{}, ErrUnauthenticated
 	}
 	if err != nil {
-		return Principal{}, nil, err
+		return Principal{}, InfoJSON{}, err
 	}
-	return principalOf(l), menuTree(menus), nil
+	p := principalOf(l)
+	return p, encodeInfo(p.User, menuTree(menus)), nil
 }
 
 func principalOf(l models.ActiveLogin) Principal {
@@ -94,17 +96,44 @@ func principalOf(l models.ActiveLogin) Principal {
 	}}
 }
 
+// InfoJSON is a user's info and menus as the mini-program is sent them: the JSON of the
+// userInfo and menuList members of the answer. A cached view keeps them encoded, so an answer
+// from it costs no encoding, and users with the same menus share one copy of their JSON.
+type InfoJSON struct {
+	UserInfo string // {"userId":…}
+	MenuList string // […]; never null
+}
+
+func encodeInfo(u UserInfo, menus []MenuNode) InfoJSON {
+	if menus == nil {
+		menus = []MenuNode{}
+	}
+	user, err := json.Marshal(u)
+	if err != nil {
+		panic(err) // strings and numbers only: cannot fail
+	}
+	list, err := json.Marshal(menus)
+	if err != nil {
+		panic(err)
+	}
+	return InfoJSON{UserInfo: string(user), MenuList: string(list)}
+}
+
 // infoView is what Info answers for one user through one WeChat identity, as of the counters
 // it was read under.
 type infoView struct {
 	accountVersion, identityVersion, menusVersion uint64
 	principal                                     Principal
-	menus                                         []MenuNode
+	json                                          InfoJSON
 }
 
 // DefaultInfoCacheSize is how many users' info views an instance keeps by default: about
-// 1 KB each.
-const DefaultInfoCacheSize = 32768
+// 600 bytes each, their menus shared.
+const DefaultInfoCacheSize = 65536
+
+// maxSharedMenuLists bounds how many distinct menu lists the views share; past it the list of
+// shared ones starts again (views keep theirs), so menus that changed do not linger.
+const maxSharedMenuLists = 1024
 
 // infoViews caches info views by account and identity, at most max of them; when full, an
 // arbitrary one makes room (Go's map order), which keeps the cost of a miss, not of a hit.
@@ -112,10 +141,11 @@ type infoViews struct {
 	mu    sync.RWMutex
 	max   int
 	views map[[2]uint64]infoView
+	menus map[string]string // each menu list's JSON, once: most users share a role's menus
 }
 
 func newInfoViews(max int) *infoViews {
-	return &infoViews{max: max, views: make(map[[2]uint64]infoView)}
+	return &infoViews{max: max, views: make(map[[2]uint64]infoView), menus: make(map[string]string)}
 }
 
 func (c *infoViews) get(chk models.LoginCheck) (infoView, bool) {
@@ -129,22 +159,33 @@ func (c *infoViews) get(chk models.LoginCheck) (infoView, bool) {
 	return v, ok
 }
 
-func (c *infoViews) put(chk models.LoginCheck, v infoView) {
+// put encodes a view of p and menus read under chk's counters, keeps it and returns its JSON.
+func (c *infoViews) put(chk models.LoginCheck, p Principal, menus []MenuNode) InfoJSON {
+	j := encodeInfo(p.User, menus)
 	if c.max <= 0 {
-		return
+		return j
 	}
-	v.accountVersion, v.identityVersion, v.menusVersion = chk.AccountVersion, chk.IdentityVersion, chk.MenusVersion
-	v.principal.TokenID = 0 // each request names its own token
+	p.TokenID = 0 // each request names its own token
 	key := [2]uint64{chk.AccountID, chk.IdentityID}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if shared, ok := c.menus[j.MenuList]; ok {
+		j.MenuList = shared
+	} else {
+		if len(c.menus) >= maxSharedMenuLists {
+			clear(c.menus)
+		}
+		c.menus[j.MenuList] = j.MenuList
+	}
 	if _, ok := c.views[key]; !ok && len(c.views) >= c.max {
 		for k := range c.views {
 			delete(c.views, k)
 			break
 		}
 	}
-	c.views[key] = v
+	c.views[key] = infoView{accountVersion: chk.AccountVersion, identityVersion: chk.IdentityVersion, menusVersion: chk.MenusVersion,
+		principal: p, json: j}
+	return j
 }
 
 // Logout kills the token the request came with.

@@ -2,7 +2,9 @@ package mobile
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -24,7 +26,30 @@ type loginBody struct {
 func writeLogin(c *gin.Context, l *account.Login) {
 	requestinfo.SetUserID(c, l.UserInfo.UserID)
 	requestinfo.SetOutcome(c, "login")
-	c.JSON(http.StatusOK, loginBody{CodeOK, "ok", l.Token, l.ExpiresIn, l.UserInfo, l.MenuList})
+	if l.JSON.UserInfo == "" {
+		c.JSON(http.StatusOK, loginBody{CodeOK, "ok", l.Token, l.ExpiresIn, l.UserInfo, l.MenuList})
+		return
+	}
+	// loginBody, with the user and menus as the login encoded them.
+	token, _ := json.Marshal(l.Token)
+	b := make([]byte, 0, 96+len(token)+len(l.JSON.UserInfo)+len(l.JSON.MenuList))
+	b = append(b, `{"code":`...)
+	b = strconv.AppendInt(b, CodeOK, 10)
+	b = append(b, `,"msg":"ok","token":`...)
+	b = append(b, token...)
+	b = append(b, `,"expiresIn":`...)
+	b = strconv.AppendInt(b, l.ExpiresIn, 10)
+	writeInfoJSON(c, b, l.JSON)
+}
+
+// writeInfoJSON ends the answer begun in b with the userInfo and menuList members and sends it.
+func writeInfoJSON(c *gin.Context, b []byte, j account.InfoJSON) {
+	b = append(b, `,"userInfo":`...)
+	b = append(b, j.UserInfo...)
+	b = append(b, `,"menuList":`...)
+	b = append(b, j.MenuList...)
+	b = append(b, '}')
+	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
 }
 
 // CheckBind answers GET /mobileApi/user/checkBind?code=CODE.
@@ -84,24 +109,21 @@ func (h *Handler) Bind(c *gin.Context) {
 // Info answers GET /mobileApi/user/info. It checks the token itself, rather than behind
 // RequireToken, so that the login, the user and the menus come in one statement.
 func (h *Handler) Info(c *gin.Context) {
-	var menus []account.MenuNode
-	p, ok := signIn(c, func(ctx context.Context, token string) (account.Principal, error) {
-		p, m, err := h.accounts.Info(ctx, token)
-		menus = m
+	var info account.InfoJSON
+	_, ok := signIn(c, func(ctx context.Context, token string) (account.Principal, error) {
+		p, j, err := h.accounts.Info(ctx, token)
+		info = j
 		return p, err
 	})
 	if !ok {
 		return
 	}
-	c.JSON(http.StatusOK, infoBody{CodeOK, "ok", p.User, menus})
-}
-
-// infoBody is GET /mobileApi/user/info's answer.
-type infoBody struct {
-	Code     int                `json:"code"`
-	Msg      string             `json:"msg"`
-	UserInfo account.UserInfo   `json:"userInfo"`
-	MenuList []account.MenuNode `json:"menuList"`
+	// {"code":1,"msg":"ok","userInfo":{…},"menuList":[…]}, from the JSON Info keeps encoded.
+	b := make([]byte, 0, 64+len(info.UserInfo)+len(info.MenuList))
+	b = append(b, `{"code":`...)
+	b = strconv.AppendInt(b, CodeOK, 10)
+	b = append(b, `,"msg":"ok"`...)
+	writeInfoJSON(c, b, info)
 }
 
 // profileRequest is POST /mobileApi/user/profile's body; an absent field is left unchanged.
