@@ -122,9 +122,9 @@ func encodeInfo(u UserInfo, menus []MenuNode) InfoJSON {
 // infoView is what Info answers for one user through one WeChat identity, as of the counters
 // it was read under.
 type infoView struct {
-	accountVersion, identityVersion, menusVersion uint64
-	principal                                     Principal
-	json                                          InfoJSON
+	infoVersion, menusVersion uint64
+	principal                 Principal
+	json                      InfoJSON
 }
 
 // DefaultInfoCacheSize is how many users' info views an instance keeps by default: about
@@ -155,7 +155,7 @@ func (c *infoViews) get(chk models.LoginCheck) (infoView, bool) {
 	c.mu.RLock()
 	v, ok := c.views[[2]uint64{chk.AccountID, chk.IdentityID}]
 	c.mu.RUnlock()
-	ok = ok && v.accountVersion == chk.AccountVersion && v.identityVersion == chk.IdentityVersion && v.menusVersion == chk.MenusVersion
+	ok = ok && v.infoVersion == chk.InfoVersion && v.menusVersion == chk.MenusVersion
 	return v, ok
 }
 
@@ -183,8 +183,7 @@ func (c *infoViews) put(chk models.LoginCheck, p Principal, menus []MenuNode) In
 			break
 		}
 	}
-	c.views[key] = infoView{accountVersion: chk.AccountVersion, identityVersion: chk.IdentityVersion, menusVersion: chk.MenusVersion,
-		principal: p, json: j}
+	c.views[key] = infoView{infoVersion: chk.InfoVersion, menusVersion: chk.MenusVersion, principal: p, json: j}
 	return j
 }
 

@@ -20,7 +20,7 @@ func TestInfoViewsEncodeOnceAndShareMenus(t *testing.T) {
 	}
 	alice := Principal{AccountID: 1, IdentityID: 11, Role: "user", User: UserInfo{UserID: 1, Username: "alice", NickName: "Ali \"🐱\" </script>"}}
 	bob := Principal{AccountID: 2, IdentityID: 12, Role: "user", User: UserInfo{UserID: 2, Username: "bob"}}
-	ja := c.put(models.LoginCheck{AccountID: 1, IdentityID: 11, AccountVersion: 3}, alice, menus())
+	ja := c.put(models.LoginCheck{AccountID: 1, IdentityID: 11, InfoVersion: 3}, alice, menus())
 	jb := c.put(models.LoginCheck{AccountID: 2, IdentityID: 12}, bob, menus())
 
 	want, _ := json.Marshal(struct {
@@ -33,11 +33,11 @@ func TestInfoViewsEncodeOnceAndShareMenus(t *testing.T) {
 	if unsafe.StringData(ja.MenuList) != unsafe.StringData(jb.MenuList) {
 		t.Fatal("two users with the same menus keep two copies of their JSON")
 	}
-	v, ok := c.get(models.LoginCheck{AccountID: 1, IdentityID: 11, AccountVersion: 3})
+	v, ok := c.get(models.LoginCheck{AccountID: 1, IdentityID: 11, InfoVersion: 3})
 	if !ok || v.json != ja || !reflect.DeepEqual(v.principal, alice) {
 		t.Fatalf("view of alice: %v %+v", ok, v)
 	}
-	if _, ok := c.get(models.LoginCheck{AccountID: 1, IdentityID: 11, AccountVersion: 4}); ok {
+	if _, ok := c.get(models.LoginCheck{AccountID: 1, IdentityID: 11, InfoVersion: 4}); ok {
 		t.Fatal("a view read under older counters answered")
 	}
 	if j := encodeInfo(bob.User, nil); j.MenuList != "[]" || !strings.HasPrefix(j.UserInfo, `{"userId":2,`) {

@@ -325,8 +325,13 @@ func (s *Store) countMenuRoleMembers(ctx context.Context, roleID uint64) (Count,
 
 // UpdateAccountFields sets name, role and status.
 func (s *Store) UpdateAccountFields(ctx context.Context, id uint64, name, role, status string, now time.Time) error {
-	return s.db.WithContext(ctx).Model(&Account{}).Where("id = ?", id).
-		Updates(map[string]any{"name": name, "role": role, "status": status, "updated_at": now, "info_version": gorm.Expr("info_version + 1")}).Error
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := infoChanged(tx, "account_id = ?", id); err != nil {
+			return err
+		}
+		return tx.Model(&Account{}).Where("id = ?", id).
+			Updates(map[string]any{"name": name, "role": role, "status": status, "updated_at": now, "info_version": gorm.Expr("info_version + 1")}).Error
+	})
 }
 
 // SetPasswordHash replaces the account's password hash; a chosen password need not be changed.
@@ -436,13 +441,18 @@ func (s *Store) CountActiveAdmins(ctx context.Context) (int64, error) {
 
 // SetAccountPhone stores the phone number WeChat vouched for on the account.
 func (s *Store) SetAccountPhone(ctx context.Context, accountID uint64, phone, countryCode string, now time.Time) error {
-	res := s.db.WithContext(ctx).Model(&Account{}).Where("id = ?", accountID).
-		Updates(map[string]any{"phone": phone, "phone_country_code": countryCode, "phone_updated_at": now, "updated_at": now,
-			"info_version": gorm.Expr("info_version + 1")})
-	if res.Error == nil && res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	return res.Error
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := infoChanged(tx, "account_id = ?", accountID); err != nil {
+			return err
+		}
+		res := tx.Model(&Account{}).Where("id = ?", accountID).
+			Updates(map[string]any{"phone": phone, "phone_country_code": countryCode, "phone_updated_at": now, "updated_at": now,
+				"info_version": gorm.Expr("info_version + 1")})
+		if res.Error == nil && res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return res.Error
+	})
 }
 
 // Bind filters of AccountFilter.

@@ -223,8 +223,13 @@ func (s *Store) UnbindIdentity(ctx context.Context, identityID uint64, now time.
 
 // UpdateIdentityProfile sets the nickname and avatar WeChat's user chose.
 func (s *Store) UpdateIdentityProfile(ctx context.Context, identityID uint64, nickname, avatarURL string, now time.Time) error {
-	return s.db.WithContext(ctx).Model(&WechatIdentity{}).Where("id = ?", identityID).
-		Updates(map[string]any{"nickname": nickname, "avatar_url": avatarURL, "updated_at": now, "info_version": gorm.Expr("info_version + 1")}).Error
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := infoChanged(tx, "id = ?", identityID); err != nil {
+			return err
+		}
+		return tx.Model(&WechatIdentity{}).Where("id = ?", identityID).
+			Updates(map[string]any{"nickname": nickname, "avatar_url": avatarURL, "updated_at": now}).Error
+	})
 }
 
 // SetIdentityUnionID records the unionid WeChat revealed for the identity (it comes with

@@ -47,11 +47,19 @@ func (s *Store) WriteLogins(ctx context.Context, appid string, now, expiresAt ti
 		out []LoginWritten
 		err error
 	)
+	// Read committed: the read-back must see every change committed before it, as a change
+	// that bumped an identity's info_version first (see infoChanged) had to commit before the
+	// batch's upsert of that identity could go on. TiDB's repeatable read would read from a
+	// snapshot taken before that wait. SQLite runs one writer at a time.
+	var opts []*sql.TxOptions
+	if s.db.Dialector.Name() != "sqlite" {
+		opts = append(opts, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	}
 	for attempt := 1; ; attempt++ {
 		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			out, err = writeLogins(tx, s.returning(), appid, now, expiresAt, ws)
 			return err
-		})
+		}, opts...)
 		if !isRetryable(err) || attempt == maxAttempts {
 			break
 		}
@@ -123,7 +131,7 @@ func writeLogins(tx *gorm.DB, returning bool, appid string, now, expiresAt time.
 	args = append(args[:0], true, appid)
 	q.WriteString("SELECT w.id, w.openid, w.unionid, w.nickname, w.avatar_url, w.account_id, w.info_version, " +
 		"COALESCE(a.username, ''), COALESCE(a.name, ''), COALESCE(a.phone, ''), COALESCE(a.phone_country_code, ''), " +
-		"COALESCE(a.role, ''), COALESCE(a.status, ''), COALESCE(a.info_version, 0), c.value, " +
+		"COALESCE(a.role, ''), COALESCE(a.status, ''), c.value, " +
 		"m.id, m.parent_id, m.code, m.name, m.path, m.icon, m.sort " +
 		"FROM wechat_identities w LEFT JOIN accounts a ON a.id = w.account_id " +
 		"JOIN change_counters c ON c.name = '" + MenusCounter + "' " +
@@ -152,8 +160,8 @@ func writeLogins(tx *gorm.DB, returning bool, appid string, now, expiresAt time.
 		)
 		w := &r.Identity
 		a := &r.Account
-		if err := rows.Scan(&w.ID, &w.OpenID, &w.UnionID, &w.Nickname, &w.AvatarURL, &accountID, &r.Check.IdentityVersion,
-			&a.Username, &a.Name, &a.Phone, &a.PhoneCountryCode, &a.Role, &a.Status, &r.Check.AccountVersion, &r.Check.MenusVersion,
+		if err := rows.Scan(&w.ID, &w.OpenID, &w.UnionID, &w.Nickname, &w.AvatarURL, &accountID, &r.Check.InfoVersion,
+			&a.Username, &a.Name, &a.Phone, &a.PhoneCountryCode, &a.Role, &a.Status, &r.Check.MenusVersion,
 			&menuID, &menuParent, &menuCode, &menuName, &menuPath, &icon, &menuSort); err != nil {
 			rows.Close()
 			return nil, err
@@ -164,7 +172,7 @@ func writeLogins(tx *gorm.DB, returning bool, appid string, now, expiresAt time.
 			if accountID.Valid {
 				id := uint64(accountID.Int64)
 				w.AccountID, a.ID = &id, id
-				r.Check.AccountID, r.Check.Role = id, a.Role
+				r.Check.AccountID = id
 			}
 			r.Check.IdentityID = w.ID
 			got = &r
@@ -207,13 +215,13 @@ func writeLogins(tx *gorm.DB, returning bool, appid string, now, expiresAt time.
 	}
 	q.Reset()
 	args = args[:0]
-	q.WriteString("INSERT INTO login_tokens (token_hash, account_id, identity_id, created_at, expires_at) VALUES ")
+	q.WriteString("INSERT INTO login_tokens (token_hash, account_id, identity_id, created_at, expires_at, info_version) VALUES ")
 	for n, i := range issue {
 		if n > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteString("(?, ?, ?, ?, ?)")
-		args = append(args, ws[i].TokenHash, out[i].Account.ID, out[i].Identity.ID, now, expiresAt)
+		q.WriteString("(?, ?, ?, ?, ?, ?)")
+		args = append(args, ws[i].TokenHash, out[i].Account.ID, out[i].Identity.ID, now, expiresAt, out[i].Check.InfoVersion)
 	}
 	if returning {
 		q.WriteString(" RETURNING id, token_hash")

@@ -72,11 +72,19 @@ type LoginToken struct {
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
 	RevokedAt  *time.Time
+	// InfoVersion is a copy of the identity's, kept equal by infoChanged.
+	InfoVersion uint64
 }
 
-// CreateLoginToken stores a token's hash.
+// CreateLoginToken stores a token's hash, with its identity's info_version copied. Inside a
+// transaction that has written the identity (as binding does), the copy is the identity's
+// latest.
 func (s *Store) CreateLoginToken(ctx context.Context, t *LoginToken) error {
-	return translate(s.db.WithContext(ctx).Create(t).Error)
+	db := s.db.WithContext(ctx)
+	if err := db.Table("wechat_identities").Where("id = ?", t.IdentityID).Select("info_version").Take(&t.InfoVersion).Error; err != nil {
+		return translate(err)
+	}
+	return translate(db.Create(t).Error)
 }
 
 // ActiveLogin is a live token together with its account's role.
@@ -154,22 +162,23 @@ func (s *Store) PruneLoginTokens(ctx context.Context, cutoff time.Time) (int64, 
 // LoginCheck is what checking a token by its id reads: the stored hash to compare, who it
 // logs in, and the counters that say whether an instance's cached view of that user is current.
 type LoginCheck struct {
-	TokenHash       string
-	AccountID       uint64
-	IdentityID      uint64
-	Role            string
-	AccountVersion  uint64
-	IdentityVersion uint64
-	MenusVersion    uint64
+	TokenHash  string
+	AccountID  uint64
+	IdentityID uint64
+	// InfoVersion is the token's copy of its identity's info_version: whatever changes what the
+	// user's info shows (the account, its phone, the WeChat profile) bumps both in one
+	// transaction (see infoChanged).
+	InfoVersion  uint64
+	MenusVersion uint64
 }
 
-// loginCheckQuery reads a live token (unrevoked, unexpired, its account active) by primary key,
-// with its account's and identity's info versions and the menus counter: four primary-key
-// lookups in one statement, the whole of a cached info call's database work.
-const loginCheckQuery = "SELECT t.token_hash, t.account_id, t.identity_id, a.role, a.info_version, w.info_version, c.value " +
-	"FROM login_tokens t JOIN accounts a ON a.id = t.account_id JOIN wechat_identities w ON w.id = t.identity_id " +
-	"JOIN change_counters c ON c.name = '" + MenusCounter + "' " +
-	"WHERE t.id = ? AND t.revoked_at IS NULL AND t.expires_at > ? AND a.status = '" + StatusActive + "'"
+// loginCheckQuery reads a live token (unrevoked, unexpired) by primary key with the menus
+// counter: the whole of a cached info call's database work. It reads no account: disabling one
+// revokes its tokens, and every other change to what its info shows reaches the token's
+// info_version.
+const loginCheckQuery = "SELECT t.token_hash, t.account_id, t.identity_id, t.info_version, c.value " +
+	"FROM login_tokens t JOIN change_counters c ON c.name = '" + MenusCounter + "' " +
+	"WHERE t.id = ? AND t.revoked_at IS NULL AND t.expires_at > ?"
 
 // LoginByID reads the live token with primary key id; ErrNotFound when there is none. The
 // caller compares TokenHash with the token it was given.
@@ -178,11 +187,29 @@ func (s *Store) LoginByID(ctx context.Context, id uint64, now time.Time) (LoginC
 	// Straight to the connection pool and scanned by hand, past GORM's callbacks and reflection:
 	// this is every authenticated request's first statement, and most info calls' only one.
 	err := s.db.ConnPool.QueryRowContext(ctx, loginCheckQuery, id, now).Scan(
-		&l.TokenHash, &l.AccountID, &l.IdentityID, &l.Role, &l.AccountVersion, &l.IdentityVersion, &l.MenusVersion)
+		&l.TokenHash, &l.AccountID, &l.IdentityID, &l.InfoVersion, &l.MenusVersion)
 	if errors.Is(err, sql.ErrNoRows) {
 		return l, ErrNotFound
 	}
 	return l, err
+}
+
+// infoChanged records a change to what the info of the identities matching where (with arg)
+// shows: it bumps their info_version and their tokens' copies. It runs before the change itself
+// and in its transaction, so that it locks the identities first, as a checkBind's batch does:
+// a batch then either commits before the change starts, and its tokens are bumped with the
+// rest, or reads everything after the change.
+func infoChanged(tx *gorm.DB, where string, arg any) error {
+	if err := tx.Exec("UPDATE wechat_identities SET info_version = info_version + 1 WHERE "+where, arg).Error; err != nil {
+		return err
+	}
+	// The ids first, then the tokens by their identity index: MariaDB before 11.1 runs an
+	// UPDATE's IN (subquery) once per row of the whole table.
+	var ids []uint64
+	if err := tx.Table("wechat_identities").Where(where, arg).Pluck("id", &ids).Error; err != nil || len(ids) == 0 {
+		return err
+	}
+	return tx.Exec("UPDATE login_tokens SET info_version = info_version + 1 WHERE identity_id IN ? AND revoked_at IS NULL", ids).Error
 }
 
 // ActiveLoginByID is ActiveLoginWithMenus for the token with primary key id.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -212,6 +214,89 @@ func TestInfoFreshOnEveryInstance(t *testing.T) {
 		}
 		if r := b.Authed(t, http.MethodGet, "/mobileApi/user/info", id+"."+legacy, nil); r.Status != http.StatusUnauthorized {
 			t.Fatalf("another token's id with this secret must not log in: %d %s", r.Status, r.Raw)
+		}
+	})
+}
+
+// TestInfoFreshWhileLoggingIn races checkBinds on one instance with changes to the account on
+// another. The token check reads only the token's row, whose copy of the identity's
+// info_version a change bumps; a token issued by a checkBind that raced the change must still
+// show the change on its next info, and a disable that raced checkBinds leaves no live token.
+func TestInfoFreshWhileLoggingIn(t *testing.T) {
+	modelstest.ForEachDriver(t, func(t *testing.T, driver string) {
+		db := modelstest.Open(t, driver)
+		a := webtest.Start(t, webtest.Options{Driver: driver, DB: &db})
+		b := webtest.Start(t, webtest.Options{Driver: driver, DB: &db})
+		ctx := context.Background()
+		admin := account.Actor{Name: "test-admin"}
+		acct := a.CreateAccount(t, "rae", "rae-password", "user")
+		a.BindNew(t, "rae-phone", "rae", "rae-password")
+		login := func() []string {
+			var tokens []string
+			var mu sync.Mutex
+			var wg sync.WaitGroup
+			for range 6 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r := a.CheckBind(t, wechattest.Code("rae-phone"))
+					if r.Code() == 1 {
+						mu.Lock()
+						tokens = append(tokens, r.String("token"))
+						mu.Unlock()
+					}
+				}()
+			}
+			wg.Wait()
+			return tokens
+		}
+		info := func(round int, token, want string) {
+			t.Helper()
+			r := a.Authed(t, http.MethodGet, "/mobileApi/user/info", token, nil)
+			if u, _ := r.Body["userInfo"].(map[string]any); u["name"] != want {
+				t.Fatalf("round %d: renamed to %q, info shows %s", round, want, r.Raw)
+			}
+		}
+		earlier := login()[0]
+		for i := range 12 {
+			// A token from before, whose view A holds: a rename on B alone must reach it.
+			name := fmt.Sprintf("Rae %d", i)
+			if err := b.Accounts.UpdateAccount(ctx, admin, acct.ID, account.AccountChanges{Name: name, Role: acct.Role, Status: acct.Status}); err != nil {
+				t.Fatalf("rename %d: %v", i, err)
+			}
+			info(i, earlier, name)
+			// Then a rename racing checkBinds.
+			name += " again"
+			var tokens []string
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() { defer wg.Done(); tokens = login() }()
+			if err := b.Accounts.UpdateAccount(ctx, admin, acct.ID, account.AccountChanges{Name: name, Role: acct.Role, Status: acct.Status}); err != nil {
+				t.Fatalf("rename %d: %v", i, err)
+			}
+			wg.Wait()
+			if len(tokens) != 6 {
+				t.Fatalf("round %d: %d of 6 checkBinds gave a token", i, len(tokens))
+			}
+			info(i, earlier, name)
+			for _, tok := range tokens {
+				info(i, tok, name)
+			}
+			earlier = tokens[i%len(tokens)]
+			info(i, earlier, name)
+		}
+		var tokens []string
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); tokens = login() }()
+		if err := b.Accounts.UpdateAccount(ctx, admin, acct.ID, account.AccountChanges{Name: acct.Name, Role: acct.Role, Status: models.StatusDisabled}); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		for _, tok := range tokens {
+			if r := a.Authed(t, http.MethodGet, "/mobileApi/user/info", tok, nil); r.Status != 401 {
+				t.Fatalf("a token issued alongside the disable still works: %d %s", r.Status, r.Raw)
+			}
 		}
 	})
 }
