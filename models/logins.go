@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -99,6 +100,128 @@ func writeLogins(tx *gorm.DB, returning bool, appid string, now, expiresAt time.
 	}
 	slices.Sort(openids)
 
+	// MySQL's INSERT … ON DUPLICATE KEY UPDATE of an existing identity first inserts a new
+	// clustered record, meets the duplicate openid and takes it back: measured, 0.53 ms of
+	// MariaDB's CPU per identity at a million, against 0.33 for an UPDATE. Most checkBinds are
+	// of identities that exist, so those are updated, and only the rest are upserted.
+	var (
+		byOpenID map[string]*LoginWritten
+		err      error
+	)
+	if sqlite {
+		if err := upsertIdentities(conn, ctx, true, appid, now, openids, merged); err != nil {
+			return nil, err
+		}
+		if byOpenID, err = readLogins(conn, ctx, appid, openids); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := updateIdentities(conn, ctx, appid, now, openids, merged); err != nil {
+			return nil, err
+		}
+		if byOpenID, err = readLogins(conn, ctx, appid, openids); err != nil {
+			return nil, err
+		}
+		var missing []string
+		for _, o := range openids {
+			if byOpenID[o] == nil {
+				missing = append(missing, o)
+			}
+		}
+		if len(missing) > 0 {
+			if err := upsertIdentities(conn, ctx, false, appid, now, missing, merged); err != nil {
+				return nil, err
+			}
+			more, err := readLogins(conn, ctx, appid, missing)
+			if err != nil {
+				return nil, err
+			}
+			maps.Copy(byOpenID, more)
+		}
+	}
+
+	// The tokens, one per write whose identity is bound to an active account.
+	out := make([]LoginWritten, len(ws))
+	var issue []int // indexes into ws
+	for i, w := range ws {
+		r, ok := byOpenID[w.OpenID]
+		if !ok {
+			return nil, fmt.Errorf("identity %s not found after its upsert", w.OpenID)
+		}
+		out[i] = *r
+		if r.Identity.AccountID != nil && r.Account.Status == StatusActive {
+			out[i].Check.TokenHash = w.TokenHash
+			issue = append(issue, i)
+		}
+	}
+	if len(issue) == 0 {
+		return out, nil
+	}
+	var (
+		q    strings.Builder
+		args = make([]any, 0, 6*len(issue))
+		rows *sql.Rows
+	)
+	q.WriteString("INSERT INTO login_tokens (token_hash, account_id, identity_id, created_at, expires_at, info_version) VALUES ")
+	for n, i := range issue {
+		if n > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?)")
+		args = append(args, ws[i].TokenHash, out[i].Account.ID, out[i].Identity.ID, now, expiresAt, out[i].Check.InfoVersion)
+	}
+	if returning {
+		q.WriteString(" RETURNING id, token_hash")
+		rows, err = conn.QueryContext(ctx, q.String(), args...)
+	} else {
+		// No RETURNING (MySQL, TiDB): the new ids are read back by their unique hashes.
+		if _, err := conn.ExecContext(ctx, q.String(), args...); err != nil {
+			return nil, err
+		}
+		q.Reset()
+		args = args[:0]
+		q.WriteString("SELECT id, token_hash FROM login_tokens WHERE token_hash IN (")
+		for n, i := range issue {
+			if n > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("?")
+			args = append(args, ws[i].TokenHash)
+		}
+		q.WriteString(")")
+		rows, err = conn.QueryContext(ctx, q.String(), args...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ids := make(map[string]uint64, len(issue))
+	for rows.Next() {
+		var (
+			id   uint64
+			hash string
+		)
+		if err := rows.Scan(&id, &hash); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids[hash] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, i := range issue {
+		out[i].TokenID = ids[ws[i].TokenHash]
+		if out[i].TokenID == 0 {
+			return nil, errors.New("a login token's id was not returned")
+		}
+	}
+	return out, nil
+}
+
+// upsertIdentities inserts the identities of openids, or updates those that exist, with the
+// writes merged: the new session_key, last seen, unionid when one came, last login when bound.
+func upsertIdentities(conn gorm.ConnPool, ctx context.Context, sqlite bool, appid string, now time.Time, openids []string, merged map[string]LoginWrite) error {
 	var q strings.Builder
 	args := make([]any, 0, 7*len(openids))
 	q.WriteString("INSERT INTO wechat_identities (appid, openid, unionid, session_key_sealed, last_seen_at, created_at, updated_at) VALUES ")
@@ -120,15 +243,57 @@ func writeLogins(tx *gorm.DB, returning bool, appid string, now, expiresAt time.
 			"session_key_sealed = VALUES(session_key_sealed), last_seen_at = VALUES(last_seen_at), updated_at = VALUES(updated_at), " +
 			"unionid = CASE WHEN VALUES(unionid) = '' THEN unionid ELSE VALUES(unionid) END")
 	}
-	if _, err := conn.ExecContext(ctx, q.String(), args...); err != nil {
-		return nil, err
-	}
+	_, err := conn.ExecContext(ctx, q.String(), args...)
+	return err
+}
 
-	// Read back inside the transaction, which holds the identities: their accounts, the
-	// accounts' menus (a row each; the menus are few) and the counters an info view is checked
-	// against, all in one statement.
-	q.Reset()
-	args = append(args[:0], true, appid)
+// updateIdentities is upsertIdentities for the openids that exist, in one UPDATE; the others are
+// left alone.
+func updateIdentities(conn gorm.ConnPool, ctx context.Context, appid string, now time.Time, openids []string, merged map[string]LoginWrite) error {
+	var q strings.Builder
+	args := make([]any, 0, 4*len(openids)+5)
+	q.WriteString("UPDATE wechat_identities SET session_key_sealed = CASE openid")
+	for _, o := range openids {
+		q.WriteString(" WHEN ? THEN ?")
+		args = append(args, o, merged[o].SessionKeySealed)
+	}
+	q.WriteString(" ELSE session_key_sealed END")
+	unionids := false
+	for _, o := range openids {
+		if u := merged[o].UnionID; u != "" {
+			if !unionids {
+				q.WriteString(", unionid = CASE openid")
+				unionids = true
+			}
+			q.WriteString(" WHEN ? THEN ?")
+			args = append(args, o, u)
+		}
+	}
+	if unionids {
+		q.WriteString(" ELSE unionid END")
+	}
+	q.WriteString(", last_login_at = CASE WHEN account_id IS NULL THEN last_login_at ELSE ? END, last_seen_at = ?, updated_at = ? " +
+		"WHERE appid = ? AND openid IN (")
+	args = append(args, now, now, now, appid)
+	for i, o := range openids {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("?")
+		args = append(args, o)
+	}
+	q.WriteString(")")
+	_, err := conn.ExecContext(ctx, q.String(), args...)
+	return err
+}
+
+// readLogins reads the identities of openids back inside the transaction, which holds them:
+// their accounts, the accounts' menus (a row each; the menus are few) and the counters an info
+// view is checked against, all in one statement. An openid with no identity has no entry.
+func readLogins(conn gorm.ConnPool, ctx context.Context, appid string, openids []string) (map[string]*LoginWritten, error) {
+	var q strings.Builder
+	args := make([]any, 0, len(openids)+2)
+	args = append(args, true, appid)
 	q.WriteString("SELECT w.id, w.openid, w.unionid, w.nickname, w.avatar_url, w.account_id, w.info_version, " +
 		"COALESCE(a.username, ''), COALESCE(a.name, ''), COALESCE(a.phone, ''), COALESCE(a.phone_country_code, ''), " +
 		"COALESCE(a.role, ''), COALESCE(a.status, ''), c.value, " +
@@ -195,79 +360,5 @@ func writeLogins(tx *gorm.DB, returning bool, appid string, now, expiresAt time.
 	for _, r := range byOpenID {
 		sortMenus(r.Menus)
 	}
-
-	// The tokens, one per write whose identity is bound to an active account.
-	out := make([]LoginWritten, len(ws))
-	var issue []int // indexes into ws
-	for i, w := range ws {
-		r, ok := byOpenID[w.OpenID]
-		if !ok {
-			return nil, fmt.Errorf("identity %s not found after its upsert", w.OpenID)
-		}
-		out[i] = *r
-		if r.Identity.AccountID != nil && r.Account.Status == StatusActive {
-			out[i].Check.TokenHash = w.TokenHash
-			issue = append(issue, i)
-		}
-	}
-	if len(issue) == 0 {
-		return out, nil
-	}
-	q.Reset()
-	args = args[:0]
-	q.WriteString("INSERT INTO login_tokens (token_hash, account_id, identity_id, created_at, expires_at, info_version) VALUES ")
-	for n, i := range issue {
-		if n > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(?, ?, ?, ?, ?, ?)")
-		args = append(args, ws[i].TokenHash, out[i].Account.ID, out[i].Identity.ID, now, expiresAt, out[i].Check.InfoVersion)
-	}
-	if returning {
-		q.WriteString(" RETURNING id, token_hash")
-		rows, err = conn.QueryContext(ctx, q.String(), args...)
-	} else {
-		// No RETURNING (MySQL, TiDB): the new ids are read back by their unique hashes.
-		if _, err := conn.ExecContext(ctx, q.String(), args...); err != nil {
-			return nil, err
-		}
-		q.Reset()
-		args = args[:0]
-		q.WriteString("SELECT id, token_hash FROM login_tokens WHERE token_hash IN (")
-		for n, i := range issue {
-			if n > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("?")
-			args = append(args, ws[i].TokenHash)
-		}
-		q.WriteString(")")
-		rows, err = conn.QueryContext(ctx, q.String(), args...)
-	}
-	if err != nil {
-		return nil, err
-	}
-	ids := make(map[string]uint64, len(issue))
-	for rows.Next() {
-		var (
-			id   uint64
-			hash string
-		)
-		if err := rows.Scan(&id, &hash); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids[hash] = id
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for _, i := range issue {
-		out[i].TokenID = ids[ws[i].TokenHash]
-		if out[i].TokenID == 0 {
-			return nil, errors.New("a login token's id was not returned")
-		}
-	}
-	return out, nil
+	return byOpenID, nil
 }
