@@ -37,12 +37,14 @@ type LoginWritten struct {
 }
 
 // WriteLogins records a batch of checkBinds in one transaction, in three statements whatever
-// the batch's size: one multi-row upsert of the identities (session_key, unionid, last-seen and,
+// the batch's size: one multi-row write of the identities (session_key, unionid, last-seen and,
 // when bound, last-login, as UpsertIdentity does), one read of them joined with their accounts,
 // the accounts' menus and the counters of their info views, and one multi-row insert of the
-// tokens of those bound to an active account. out[i] answers ws[i]. Writes of one openid are applied in the order given,
-// so the last session_key stays. When the database picks the transaction as a deadlock victim
-// or TiDB reports a lost write conflict, the whole batch runs again.
+// tokens of those bound to an active account, each with its identity's info_version. On MySQL
+// the write is an UPDATE, and openids it did not find take two statements more (their upsert and
+// read). out[i] answers ws[i]. Writes of one openid are applied in the order given, so the last
+// session_key stays. When the database picks the transaction as a deadlock victim or TiDB
+// reports a lost write conflict, the whole batch runs again.
 func (s *Store) WriteLogins(ctx context.Context, appid string, now, expiresAt time.Time, ws []LoginWrite) ([]LoginWritten, error) {
 	var (
 		out []LoginWritten
