@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -44,10 +45,30 @@ Configuration comes from the environment; see README.md.
 `
 
 func main() {
+	if limit, ok := serveMemoryLimit(os.Args[1:], os.Getenv); ok {
+		debug.SetMemoryLimit(limit)
+	}
 	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
+}
+
+// defaultServeMemoryLimit is the Go runtime's soft memory limit for a serving process when
+// GOMEMLIMIT is unset. Under load the heap grows to twice what is live before each collection;
+// with the info cache full at a million users that took the server to 115 MiB resident, and
+// this limit to 84 MiB for about 0.02 ms more CPU per request (docs/benchmarks.md). Past it the
+// collector works harder, never fails: a deployment that needs more sets GOMEMLIMIT.
+const defaultServeMemoryLimit = 64 << 20
+
+// serveMemoryLimit gives the soft memory limit to set for these arguments: the default when
+// they serve and GOMEMLIMIT is unset (the runtime reads GOMEMLIMIT itself), none for the other
+// commands, which fill or migrate a database in one go.
+func serveMemoryLimit(args []string, getenv func(string) string) (int64, bool) {
+	if len(args) > 0 && args[0] != "serve" || getenv("GOMEMLIMIT") != "" {
+		return 0, false
+	}
+	return defaultServeMemoryLimit, true
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {

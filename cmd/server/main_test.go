@@ -277,3 +277,25 @@ func TestServeZeroConfig(t *testing.T) {
 		t.Fatal("the admin password must be shown only once")
 	}
 }
+
+// TestServeMemoryLimit: a serving process gets a soft memory limit unless GOMEMLIMIT sets one;
+// the one-shot commands get none.
+func TestServeMemoryLimit(t *testing.T) {
+	env := func(vars map[string]string) func(string) string { return func(k string) string { return vars[k] } }
+	for _, c := range []struct {
+		args  []string
+		env   map[string]string
+		limit int64
+		ok    bool
+	}{
+		{nil, nil, defaultServeMemoryLimit, true},
+		{[]string{"serve"}, nil, defaultServeMemoryLimit, true},
+		{[]string{"serve"}, map[string]string{"GOMEMLIMIT": "512MiB"}, 0, false},
+		{[]string{"demo", "-accounts", "1000"}, nil, 0, false},
+		{[]string{"migrate"}, nil, 0, false},
+	} {
+		if limit, ok := serveMemoryLimit(c.args, env(c.env)); limit != c.limit || ok != c.ok {
+			t.Errorf("%v with %v: got %d %v, want %d %v", c.args, c.env, limit, ok, c.limit, c.ok)
+		}
+	}
+}
