@@ -132,8 +132,8 @@ type infoView struct {
 
 // DefaultInfoCacheSize is how many users' info views an instance keeps by default. A full cache
 // of 65,536 took the server to 125 MiB resident at a million users (views of about 500 bytes,
-// their menus shared, and the collector's headroom), past the 100 MB target; half of it should
-// stay within (docs/benchmarks.md).
+// their menus shared, and the collector's headroom), past the 100 MB target; 32,768 full, with
+// the serving process's soft memory limit, 88.5 MiB (docs/benchmarks.md).
 const DefaultInfoCacheSize = 32768
 
 // maxSharedMenuLists bounds how many distinct menu lists the views share; past it the list of
