@@ -159,38 +159,23 @@ func writeLogins(tx *gorm.DB, returning bool, appid string, now, expiresAt time.
 	if len(issue) == 0 {
 		return out, nil
 	}
-	var (
-		q    strings.Builder
-		args = make([]any, 0, 6*len(issue))
-		rows *sql.Rows
-	)
-	q.WriteString("INSERT INTO login_tokens (token_hash, account_id, identity_id, created_at, expires_at, info_version) VALUES ")
+	ins := newMultiInsert("login_tokens", "token_hash", "account_id", "identity_id", "created_at", "expires_at", "info_version")
+	hashes := make([]string, len(issue))
 	for n, i := range issue {
-		if n > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(?, ?, ?, ?, ?, ?)")
-		args = append(args, ws[i].TokenHash, out[i].Account.ID, out[i].Identity.ID, now, expiresAt, out[i].Check.InfoVersion)
+		ins.row(ws[i].TokenHash, out[i].Account.ID, out[i].Identity.ID, now, expiresAt, out[i].Check.InfoVersion)
+		hashes[n] = ws[i].TokenHash
 	}
+	var rows *sql.Rows
 	if returning {
-		q.WriteString(" RETURNING id, token_hash")
-		rows, err = conn.QueryContext(ctx, q.String(), args...)
+		rows, err = conn.QueryContext(ctx, ins.sql()+" RETURNING id, token_hash", ins.args...)
 	} else {
 		// No RETURNING (MySQL, TiDB): the new ids are read back by their unique hashes.
-		if _, err := conn.ExecContext(ctx, q.String(), args...); err != nil {
+		if _, err := conn.ExecContext(ctx, ins.sql(), ins.args...); err != nil {
 			return nil, err
 		}
-		q.Reset()
-		args = args[:0]
-		q.WriteString("SELECT id, token_hash FROM login_tokens WHERE token_hash IN (")
-		for n, i := range issue {
-			if n > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("?")
-			args = append(args, ws[i].TokenHash)
-		}
-		q.WriteString(")")
+		var q strings.Builder
+		q.WriteString("SELECT id, token_hash FROM login_tokens WHERE token_hash IN ")
+		args := writeInList(&q, nil, hashes)
 		rows, err = conn.QueryContext(ctx, q.String(), args...)
 	}
 	if err != nil {
@@ -224,17 +209,13 @@ func writeLogins(tx *gorm.DB, returning bool, appid string, now, expiresAt time.
 // upsertIdentities inserts the identities of openids, or updates those that exist, with the
 // writes merged: the new session_key, last seen, unionid when one came, last login when bound.
 func upsertIdentities(conn gorm.ConnPool, ctx context.Context, sqlite bool, appid string, now time.Time, openids []string, merged map[string]LoginWrite) error {
-	var q strings.Builder
-	args := make([]any, 0, 7*len(openids))
-	q.WriteString("INSERT INTO wechat_identities (appid, openid, unionid, session_key_sealed, last_seen_at, created_at, updated_at) VALUES ")
-	for i, o := range openids {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+	ins := newMultiInsert("wechat_identities", "appid", "openid", "unionid", "session_key_sealed", "last_seen_at", "created_at", "updated_at")
+	for _, o := range openids {
 		w := merged[o]
-		args = append(args, appid, o, w.UnionID, w.SessionKeySealed, now, now, now)
+		ins.row(appid, o, w.UnionID, w.SessionKeySealed, now, now, now)
 	}
+	var q strings.Builder
+	q.WriteString(ins.sql())
 	if sqlite {
 		q.WriteString(" ON CONFLICT (appid, openid) DO UPDATE SET session_key_sealed = excluded.session_key_sealed, " +
 			"last_seen_at = excluded.last_seen_at, updated_at = excluded.updated_at, " +
@@ -245,7 +226,7 @@ func upsertIdentities(conn gorm.ConnPool, ctx context.Context, sqlite bool, appi
 			"session_key_sealed = VALUES(session_key_sealed), last_seen_at = VALUES(last_seen_at), updated_at = VALUES(updated_at), " +
 			"unionid = CASE WHEN VALUES(unionid) = '' THEN unionid ELSE VALUES(unionid) END")
 	}
-	_, err := conn.ExecContext(ctx, q.String(), args...)
+	_, err := conn.ExecContext(ctx, q.String(), ins.args...)
 	return err
 }
 
@@ -275,16 +256,8 @@ func updateIdentities(conn gorm.ConnPool, ctx context.Context, appid string, now
 		q.WriteString(" ELSE unionid END")
 	}
 	q.WriteString(", last_login_at = CASE WHEN account_id IS NULL THEN last_login_at ELSE ? END, last_seen_at = ?, updated_at = ? " +
-		"WHERE appid = ? AND openid IN (")
-	args = append(args, now, now, now, appid)
-	for i, o := range openids {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("?")
-		args = append(args, o)
-	}
-	q.WriteString(")")
+		"WHERE appid = ? AND openid IN ")
+	args = writeInList(&q, append(args, now, now, now, appid), openids)
 	_, err := conn.ExecContext(ctx, q.String(), args...)
 	return err
 }
@@ -304,15 +277,8 @@ func readLogins(conn gorm.ConnPool, ctx context.Context, appid string, openids [
 		"JOIN change_counters c ON c.name = '" + MenusCounter + "' " +
 		"LEFT JOIN account_effective_menus am ON am.account_id = w.account_id " +
 		"LEFT JOIN menus m ON m.id = am.menu_id AND m.visible = ? " +
-		"WHERE w.appid = ? AND w.openid IN (")
-	for i, o := range openids {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("?")
-		args = append(args, o)
-	}
-	q.WriteString(")")
+		"WHERE w.appid = ? AND w.openid IN ")
+	args = writeInList(&q, args, openids)
 	rows, err := conn.QueryContext(ctx, q.String(), args...)
 	if err != nil {
 		return nil, err
@@ -363,4 +329,19 @@ func readLogins(conn gorm.ConnPool, ctx context.Context, appid string, openids [
 		sortMenus(r.Menus)
 	}
 	return byOpenID, nil
+}
+
+// writeInList writes the placeholders of an IN list, (?, ?, …), for values and returns args with
+// them appended.
+func writeInList(q *strings.Builder, args []any, values []string) []any {
+	q.WriteByte('(')
+	for i, v := range values {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteByte('?')
+		args = append(args, v)
+	}
+	q.WriteByte(')')
+	return args
 }
