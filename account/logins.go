@@ -33,7 +33,7 @@ type Login struct {
 	ExpiresIn int64 // seconds
 	UserInfo  UserInfo
 	MenuList  []MenuNode
-	// JSON is UserInfo and MenuList encoded, when the login made them so (CheckBind's do).
+	// JSON is UserInfo and MenuList encoded, as the answer carries them.
 	JSON InfoJSON
 }
 
@@ -203,7 +203,7 @@ func (s *Service) verifyPassword(ctx context.Context, username, password string)
 
 func (s *Service) fillMenus(ctx context.Context, login *Login) error {
 	menus, err := s.MenuTree(ctx, login.UserInfo.UserID)
-	login.MenuList = menus
+	login.MenuList, login.JSON = menus, encodeInfo(login.UserInfo, menus)
 	return err
 }
 

@@ -13,24 +13,12 @@ import (
 	"wxbind/web/requestinfo"
 )
 
-// loginBody is a bound checkBind's and a successful bind's answer.
-type loginBody struct {
-	Code      int                `json:"code"`
-	Msg       string             `json:"msg"`
-	Token     string             `json:"token"`
-	ExpiresIn int64              `json:"expiresIn"`
-	UserInfo  account.UserInfo   `json:"userInfo"`
-	MenuList  []account.MenuNode `json:"menuList"`
-}
-
+// writeLogin answers a bound checkBind and a successful bind:
+// {"code":1,"msg":"ok","token":…,"expiresIn":…,"userInfo":{…},"menuList":[…]}, with the user and
+// menus as the login encoded them.
 func writeLogin(c *gin.Context, l *account.Login) {
 	requestinfo.SetUserID(c, l.UserInfo.UserID)
 	requestinfo.SetOutcome(c, "login")
-	if l.JSON.UserInfo == "" {
-		c.JSON(http.StatusOK, loginBody{CodeOK, "ok", l.Token, l.ExpiresIn, l.UserInfo, l.MenuList})
-		return
-	}
-	// loginBody, with the user and menus as the login encoded them.
 	token, _ := json.Marshal(l.Token)
 	b := make([]byte, 0, 96+len(token)+len(l.JSON.UserInfo)+len(l.JSON.MenuList))
 	b = append(b, `{"code":`...)
